@@ -1,0 +1,76 @@
+"""The inter-business mutual-aid marketplace of the French Chambers of Commerce."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MARKETPLACE_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    _init_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_web_hooks(app)
+    _register_commands(app)
+    return app
+
+
+def _init_logging(app: Flask) -> None:
+    from .logs import configure_logging
+
+    configure_logging(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import auth, i18n
+    from .extensions import bootstrap, csrf, db, limiter, mail, migrate
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    auth.init_login(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .account.views import bp as account_bp
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+
+
+def _register_web_hooks(app: Flask) -> None:
+    from . import web
+
+    web.init_app(app)
+
+
+def _register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)

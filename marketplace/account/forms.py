@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.forms import confirmation_field, new_password_field
+from ..forms import CompanyForm, strip
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Your name"), filters=[strip], render_kw={"autocomplete": "name"},
+                            validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+
+
+class CompanyProfileForm(CompanyForm):
+    """The company part of the profile; the SIRET is shown but only a moderator may change it."""
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"},
+                                     validators=[DataRequired(_l("Enter your current password.")), Length(max=256)])
+    password = new_password_field(_l("New password"))
+    password_confirm = confirmation_field()
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"},
+                             validators=[DataRequired(_l("Enter your password to confirm.")), Length(max=256)])
+    confirm = StringField(_l('Type "SUPPRIMER" to confirm'), filters=[strip],
+                          validators=[DataRequired(_l('Type "SUPPRIMER" to confirm.'))])
+
+    def validate_confirm(self, field):
+        from wtforms.validators import ValidationError
+
+        if field.data.upper() not in {"SUPPRIMER", "DELETE"}:
+            raise ValidationError(_l('Type "SUPPRIMER" to confirm.'))
+
+
+class MemberDecisionForm(FlaskForm):
+    """Only the CSRF token: the member id is in the URL."""

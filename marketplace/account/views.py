@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from .. import permissions
+from ..errors import DomainError
+from ..extensions import db
+from ..services import accounts, companies
+from .forms import CompanyProfileForm, DeleteAccountForm, MemberDecisionForm, PasswordChangeForm, ProfileForm
+
+bp = Blueprint("account", __name__, url_prefix="/compte")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user, prefix="person")
+    if form.validate_on_submit():
+        return _save(lambda: accounts.update_profile(current_user, form.full_name.data),
+                     _("Your profile has been saved."), "account.profile")
+    return render_template("account/profile.html", form=form, company=current_user.company)
+
+
+@bp.route("/entreprise", methods=["GET", "POST"])
+@login_required
+def company():
+    company = current_user.company
+    if company is None or not permissions.can_edit_company(current_user, company):
+        abort(403)
+    form = CompanyProfileForm(obj=company)
+    if form.validate_on_submit():
+        form.siret.data = company.siret  # the SIRET identifies the company: not editable here
+        return _save(lambda: companies.update_company(company, form.company_details()),
+                     _("The company details have been saved."), "account.company", form=form,
+                     template="account/company.html", company=company)
+    form.siret.data = company.siret
+    return render_template("account/company.html", form=form, company=company)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.current_password.errors.append(str(exc.message))
+        else:
+            flash(_("Your password has been changed. Log in again with it."), "success")
+            logout_user()
+            return redirect(url_for("auth.login"))
+    return render_template("account/change_password.html", form=form)
+
+
+@bp.route("/membres")
+@login_required
+def members():
+    company = current_user.company
+    if company is None:
+        abort(404)
+    return render_template("account/members.html", company=company, decision_form=MemberDecisionForm(),
+                           can_manage=permissions.can_manage_members(current_user, company))
+
+
+@bp.route("/membres/<int:member_id>/accepter", methods=["POST"])
+@login_required
+def accept_member(member_id: int):
+    return _decide(lambda: accounts.accept_member(current_user, member_id), _("The member has been accepted."))
+
+
+@bp.route("/membres/<int:member_id>/refuser", methods=["POST"])
+@login_required
+def refuse_member(member_id: int):
+    return _decide(lambda: accounts.refuse_member(current_user, member_id), _("The request has been declined."))
+
+
+def _decide(action, success_message: str):
+    if not MemberDecisionForm().validate_on_submit():
+        abort(400)
+    return _save(action, success_message, "account.members")
+
+
+@bp.route("/supprimer", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user._get_current_object(), form.password.data)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc.message))
+        else:
+            logout_user()
+            flash(_("Your account and your personal data have been deleted."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("account/delete.html", form=form)
+
+
+def _save(action, success_message: str, endpoint: str, template: str | None = None, **context):
+    """Run a service call, commit once; on a domain error, roll back and show the message."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        if template:
+            return render_template(template, **context)
+        return redirect(url_for(endpoint))
+    flash(success_message, "success")
+    return redirect(url_for(endpoint))

@@ -1,0 +1,90 @@
+"""Flask commands. Each command commits once, at its end."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .config import is_production
+from .errors import DomainError
+from .extensions import db
+from .models import Role
+from .services import accounts
+
+users_cli = AppGroup("users", help="Manage moderators and administrators.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+
+
+def _create_staff(role: Role, email: str, name: str, departements: tuple[str, ...], password: str | None) -> None:
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = accounts.create_staff(email, password, name, role, list(departements))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    scope = ", ".join(user.departements) or "all départements"
+    click.echo(f"Created {role.value} {user.email} ({scope}).")
+    if generated:
+        click.echo(f"Password: {password}  (give it privately; it can be changed after login)")
+
+
+_departement_option = click.option("--departement", "-d", "departements", multiple=True,
+                                   help="Département code in charge (repeat for several), e.g. -d 69 -d 2A.")
+_password_option = click.option("--password", default=None, help="Password (generated and printed when omitted).")
+_name_option = click.option("--name", default=None, help="Full name shown in the audit log.")
+
+
+@users_cli.command("create-moderator")
+@click.argument("email")
+@_departement_option
+@_name_option
+@_password_option
+def create_moderator(email: str, departements: tuple[str, ...], name: str | None, password: str | None) -> None:
+    """Create a CCI moderator in charge of one or more départements."""
+    if not departements:
+        raise click.UsageError("a moderator needs at least one --departement")
+    _create_staff(Role.MODERATOR, email, name or email.split("@")[0], departements, password)
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@_departement_option
+@_name_option
+@_password_option
+def create_admin(email: str, departements: tuple[str, ...], name: str | None, password: str | None) -> None:
+    """Create an administrator (every département unless --departement is given)."""
+    _create_staff(Role.ADMIN, email, name or email.split("@")[0], departements, password)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) when data exists.")
+@click.option("--force", is_flag=True, help="Allow demo data in production mode.")
+def seed_demo(if_empty: bool, force: bool) -> None:
+    """Load the demo companies and accounts, then print the demo accounts."""
+    from .demo import demo_accounts, load_demo
+
+    if is_production(current_app) and not force:
+        raise click.ClickException("refusing to load demo data in production mode (use --force to insist)")
+    if if_empty and accounts.User.count() > 0:
+        click.echo("The database already holds data: demo data not loaded.")
+    else:
+        created = load_demo()
+        db.session.commit()
+        click.echo(f"Demo data loaded: {created} companies.")
+    _print_accounts(demo_accounts())
+
+
+def _print_accounts(rows: list[tuple[str, str]]) -> None:
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo("Demo accounts (password for all: %s):" % password)
+    for label, email in rows:
+        click.echo(f"  {label:<28} {email}")

@@ -1,0 +1,127 @@
+"""Configuration in layers: class defaults, then ``instance/config.py``, then the
+environment (``MARKETPLACE_*`` plus the conventional ``DATABASE_URL``, ``REDIS_URL``,
+``SECRET_KEY``), then the mapping given to ``create_app`` (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+INSECURE_KEYS = frozenset({"", "dev", "changeme", "change-me", "secret"})
+CONVENTIONAL_ENV = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message is one line for the operator."""
+
+
+class DefaultConfig:
+    ENV = "production"  # "development" relaxes SECRET_KEY and secure cookies (set by `make run`)
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    PASSWORD_MIN_LENGTH = 12
+    EMAIL_CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAIL_SERVER: str | None = None  # no server: mails are written to the console log
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Bourse d'entraide CCI <no-reply@bourse-entraide.example>"
+
+    DEMO_PASSWORD = "demo-entraide-2026"
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` layer by layer and derive the defaults that depend on it."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    _load_conventional_env(app)
+    app.config.from_prefixed_env("MARKETPLACE")
+    if test_config:
+        app.config.from_mapping(test_config)
+    _derive_defaults(app)
+
+
+def _load_conventional_env(app: Flask) -> None:
+    for env_name, key in CONVENTIONAL_ENV.items():
+        value = os.environ.get(env_name)
+        if value:
+            app.config[key] = value
+
+
+def _derive_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'marketplace.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    if is_production(app):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` URLs that hosts hand out and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_production(app: Flask) -> bool:
+    return app.config["ENV"] == "production" and not app.testing
+
+
+def _secret_key(app: Flask) -> str:
+    key = app.config.get("SECRET_KEY") or ""
+    if key.strip().lower() not in INSECURE_KEYS and len(key) >= 16:
+        return key
+    if is_production(app):
+        raise ConfigurationError(
+            "SECRET_KEY is missing or too weak: set SECRET_KEY (or MARKETPLACE_SECRET_KEY) to a random string "
+            "of at least 16 characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+    return _development_key(Path(app.instance_path))
+
+
+def _development_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts in development."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,83 @@
+"""Form pieces shared by several blueprints; validators delegate to the services' rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from .errors import DomainError
+from .services import companies, geo, naf
+
+
+def rule(check):
+    """A WTForms validator that runs a service check and shows its domain error message."""
+
+    def validator(form, field):
+        if not field.data:
+            return
+        try:
+            check(field.data)
+        except DomainError as exc:
+            raise ValidationError(str(exc.message)) from exc
+
+    return validator
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def naf_select_choices(placeholder) -> list[SelectChoice]:
+    """The NAF list grouped by section (<optgroup>), after an empty placeholder."""
+    labels = dict(naf.sections())
+    choices = [SelectChoice("", placeholder)]
+    for code, label in naf.naf_choices():
+        section = naf.get_naf(code).section
+        choices.append(SelectChoice(code, label, optgroup=f"{section} — {labels[section]}"))
+    return choices
+
+
+class CompanyForm(FlaskForm):
+    legal_name = StringField(_l("Legal name"), filters=[strip],
+                             validators=[DataRequired(_l("Enter the legal name of the company.")), Length(max=200)])
+    siret = StringField(_l("SIRET"), filters=[strip], description=_l("14 digits, on your Kbis or at annuaire-entreprises.data.gouv.fr"),
+                        validators=[DataRequired(_l("Enter the SIRET of the company.")), Length(max=30),
+                                    rule(companies.normalize_siret)],
+                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    naf_code = SelectField(_l("Activity (NAF code)"), validate_choice=False,
+                           validators=[DataRequired(_l("Choose the activity of the company.")), rule(naf.get_naf)])
+    address = StringField(_l("Address"), filters=[strip],
+                          validators=[DataRequired(_l("Enter the street address.")), Length(max=250)],
+                          render_kw={"autocomplete": "street-address"})
+    postcode = StringField(_l("Postcode"), filters=[strip],
+                           validators=[DataRequired(_l("Enter the postcode.")), Length(max=10),
+                                       rule(geo.communes_for)],
+                           render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
+                                      "data-communes-url": "/communes/"})
+    city = StringField(_l("City"), filters=[strip], validators=[DataRequired(_l("Enter the city.")), Length(max=120)],
+                       render_kw={"autocomplete": "address-level2", "list": "communes-list"})
+    phone = TelField(_l("Phone"), filters=[strip],
+                     validators=[DataRequired(_l("Enter a phone number.")), Length(max=30),
+                                 rule(companies.normalize_phone)],
+                     render_kw={"autocomplete": "tel"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.naf_code.choices = naf_select_choices(_l("— Choose an activity —"))
+
+    def validate_city(self, field):
+        if self.postcode.errors or not self.postcode.data or not field.data:
+            return
+        try:
+            geo.find_commune(self.postcode.data, field.data)
+        except DomainError as exc:
+            raise ValidationError(str(exc.message)) from exc
+
+    def company_details(self) -> companies.CompanyDetails:
+        return companies.CompanyDetails(
+            legal_name=self.legal_name.data, siret=self.siret.data, naf_code=self.naf_code.data,
+            address=self.address.data, postcode=self.postcode.data, city=self.city.data, phone=self.phone.data,
+        )

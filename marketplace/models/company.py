@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Float, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
+
+
+class Company(db.Model):
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    siret: Mapped[str] = mapped_column(String(14), unique=True)
+    siren: Mapped[str] = mapped_column(String(9), index=True)
+    naf_code: Mapped[str] = mapped_column(String(6))
+    address: Mapped[str] = mapped_column(String(250))
+    postcode: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(120))
+    insee_code: Mapped[str] = mapped_column(String(5))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    departement: Mapped[str] = mapped_column(String(3), index=True)
+    region: Mapped[str] = mapped_column(String(2), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="company", order_by="User.id")
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.siret}>"
+
+    @property
+    def active_members(self) -> list[User]:
+        return [m for m in self.members if m.is_active_member]
+
+    @property
+    def pending_members(self) -> list[User]:
+        return [m for m in self.members if m.is_pending_member]
+
+    @classmethod
+    def by_siren(cls, siren: str) -> Company | None:
+        """The company of a SIREN: the first one registered if several establishments are."""
+        return db.session.scalar(select(cls).where(cls.siren == siren).order_by(cls.id).limit(1))
+
+    @classmethod
+    def count(cls) -> int:
+        return db.session.scalar(select(func.count(cls.id))) or 0

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .company import Company
+from .types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class MembershipStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+
+
+def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """Store the enum values (not names) as a portable string column with a CHECK constraint."""
+    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    membership: Mapped[MembershipStatus | None] = mapped_column(_enum(MembershipStatus, "membership"))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    company: Mapped[Company | None] = relationship(back_populates="members")
+    territories: Mapped[list[UserTerritory]] = relationship(
+        cascade="all, delete-orphan", order_by="UserTerritory.departement"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's id carries a version so that a password change logs out other sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.company_id is not None and self.membership == MembershipStatus.ACTIVE
+
+    @property
+    def is_pending_member(self) -> bool:
+        return self.company_id is not None and self.membership == MembershipStatus.PENDING
+
+    @property
+    def departements(self) -> list[str]:
+        return [t.departement for t in self.territories]
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        return db.session.scalar(select(cls).where(cls.email == normalize_email(email)))
+
+    @classmethod
+    def count(cls) -> int:
+        return db.session.scalar(select(func.count(cls.id))) or 0
+
+
+class UserTerritory(db.Model):
+    """A département a moderator or administrator is in charge of."""
+
+    __tablename__ = "user_territory"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    departement: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()

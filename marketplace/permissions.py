@@ -1,0 +1,77 @@
+"""Every authorization rule of the application, in one place (and tested one by one)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING
+
+from flask import abort
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from .models import Company, User
+
+
+def _role(user) -> str | None:
+    return getattr(getattr(user, "role", None), "value", None) if getattr(user, "is_authenticated", False) else None
+
+
+def is_admin(user: User) -> bool:
+    return _role(user) == "admin"
+
+
+def is_moderator(user: User) -> bool:
+    """Administrators can do everything moderators can."""
+    return _role(user) in {"moderator", "admin"}
+
+
+def is_staff(user: User) -> bool:
+    return is_moderator(user)
+
+
+def covers_departement(user: User, departement: str) -> bool:
+    """A moderator acts on his départements; an administrator without territory acts everywhere."""
+    if not is_moderator(user):
+        return False
+    if is_admin(user) and not user.territories:
+        return True
+    return departement in user.departements
+
+
+def can_act_for_company(user: User, company: Company) -> bool:
+    """Post, edit and answer in the company's name: an active member only."""
+    return _role(user) == "member" and user.is_active_member and user.company_id == company.id
+
+
+def can_edit_company(user: User, company: Company) -> bool:
+    return can_act_for_company(user, company) or covers_departement(user, company.departement)
+
+
+def can_manage_members(user: User, company: Company) -> bool:
+    return can_act_for_company(user, company)
+
+
+def can_see_contact_details(user: User, company: Company) -> bool:
+    """Contact details are for the company itself and the CCI staff of its territory."""
+    if _role(user) == "member":
+        return user.company_id == company.id and user.is_active_member
+    return covers_departement(user, company.departement)
+
+
+def can_manage_staff(user: User) -> bool:
+    return is_admin(user)
+
+
+def require(check):
+    """Decorator: 403 unless ``check(current_user)`` holds (login is handled by ``login_required``)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,125 @@
+"""What every page shares: one error path for HTML and JSON, security headers, safe redirects."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin, urlsplit
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import permissions
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You are not allowed to see this page."),
+    404: _l("This page does not exist, or no longer does."),
+    405: _l("This action is not allowed here."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many attempts. Wait a moment and try again."),
+    500: _l("Something went wrong on our side. The team has been told; please try again later."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    app.after_request(add_security_headers)
+    app.context_processor(template_helpers)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+FALLBACK_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur {code}</title></head>
+<body><main><h1>Erreur {code}</h1><p>Une erreur est survenue de notre côté. Réessayez plus tard.</p>
+<p lang="en">Something went wrong on our side. Please try again later.</p><p><a href="/">Accueil / Home</a></p></main>
+</body></html>"""
+
+
+def error_response(code: int, message: str):
+    if wants_json():
+        return jsonify(error={"code": code, "message": str(message)}), code
+    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
+    try:
+        return render_template(template, code=code, message=message), code
+    except Exception:  # the error page itself failed (broken template, database down): plain page
+        log.exception("Error page %s failed to render", code)
+        return FALLBACK_PAGE.format(code=code), code, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if isinstance(error, InternalServerError):
+        return handle_unexpected_error(error.original_exception or error)
+    message = _l("This form has expired. Go back, reload the page and try again.") if isinstance(error, CSRFError) \
+        else ERROR_MESSAGES.get(error.code, error.description)
+    response = error_response(error.code, message)
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_unexpected_error(error: BaseException):
+    if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+        return handle_http_error(error)
+    log.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
+    db.session.rollback()
+    return error_response(500, ERROR_MESSAGES[500])
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths of this site: no scheme, no other host, no protocol-relative or backslash tricks."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return False
+    return urlsplit(urljoin(request.host_url, target)).netloc == urlsplit(request.host_url).netloc
+
+
+def redirect_next(default_endpoint: str = "main.index", **values):
+    target = request.args.get("next") or request.form.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
+
+
+def template_helpers() -> dict:
+    return {"permissions": permissions, "languages": current_app.config["LANGUAGES"], "get_locale": get_locale}

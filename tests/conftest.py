@@ -1,0 +1,155 @@
+"""Fixtures: one database per test run (built by the migrations), a rollback per test.
+
+``TEST_DATABASE_URL`` runs the same suite on PostgreSQL; without it a SQLite file is used."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import event, orm
+
+from marketplace import create_app
+from marketplace.extensions import db as _db
+from marketplace.extensions import mail
+
+from . import factories
+
+TEST_PASSWORD = factories.TEST_PASSWORD
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def base_config(tmp_path_factory, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "ENV": "development",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "localhost",  # with TESTING, Flask-Mail records instead of sending
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return config
+
+
+def _reset_schema() -> None:
+    """Start from an empty database (PostgreSQL keeps its tables between runs)."""
+    engine = _db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["MARKETPLACE_INSTANCE_PATH"] = str(instance)
+    application = create_app(base_config(tmp_path_factory))
+    with application.app_context():
+        _reset_schema()
+        upgrade()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(request, app):
+    """Each test runs inside a transaction that is rolled back; the code under test may commit freely."""
+    if "no_db" in request.keywords:
+        yield None
+        return
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=orm.Session),
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    with mail.record_messages() as messages:
+        yield messages
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as queries: ...`` then ``len(queries)`` is the number of SQL statements."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
+def log_in(client, email: str, password: str = TEST_PASSWORD, follow_redirects: bool = False):
+    return client.post("/connexion", data={"email": email, "password": password},
+                       follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in as that user (made by the factories)."""
+
+    def do_login(user, password: str = TEST_PASSWORD):
+        response = log_in(client, user.email, password)
+        assert response.status_code == 302, response.data[:500]
+        return user
+
+    return do_login
+
+
+@pytest.fixture
+def member(db):
+    return factories.MemberFactory()
+
+
+@pytest.fixture
+def moderator(db):
+    return factories.ModeratorFactory(departements=["69"])
+
+
+@pytest.fixture
+def admin(db):
+    return factories.AdminFactory()

@@ -1,0 +1,84 @@
+"""factory_boy factories for the models; they flush into the test's session."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from stdnum import luhn
+
+from marketplace.extensions import db
+from marketplace.models import Company, MembershipStatus, Role, User, UserTerritory
+from marketplace.models.types import utcnow
+from marketplace.services.passwords import hash_password
+
+TEST_PASSWORD = "correct horse battery staple"
+_TEST_HASH = hash_password(TEST_PASSWORD)  # hashed once: Argon2 is slow on purpose
+
+
+def make_siret(number: int) -> str:
+    """A Luhn-valid SIRET, distinct for each number."""
+    siren = f"9{number:07d}"
+    siren += luhn.calc_check_digit(siren)
+    nic = "0001"
+    return siren + nic + luhn.calc_check_digit(siren + nic)
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731 (the test fixture swaps the session)
+        sqlalchemy_session_persistence = "flush"
+
+
+class CompanyFactory(BaseFactory):
+    class Meta:
+        model = Company
+
+    legal_name = factory.Sequence(lambda n: f"Entreprise Test {n} SARL")
+    siret = factory.Sequence(lambda n: make_siret(n + 1))
+    siren = factory.LazyAttribute(lambda o: o.siret[:9])
+    naf_code = "52.10B"
+    address = factory.Sequence(lambda n: f"{n} rue de la République")
+    postcode = "69007"
+    city = "Lyon 7e Arrondissement"
+    insee_code = "69387"
+    latitude = 45.7456
+    longitude = 4.8418
+    departement = "69"
+    region = "84"
+    phone = "04 72 00 00 00"
+    verified = True
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Personne {n}")
+    password_hash = _TEST_HASH
+    email_confirmed_at = factory.LazyFunction(utcnow)
+    role = Role.MEMBER
+
+
+class MemberFactory(UserFactory):
+    company = factory.SubFactory(CompanyFactory)
+    membership = MembershipStatus.ACTIVE
+
+
+class PendingMemberFactory(MemberFactory):
+    membership = MembershipStatus.PENDING
+
+
+class ModeratorFactory(UserFactory):
+    role = Role.MODERATOR
+
+    @factory.post_generation
+    def departements(self, create, extracted, **kwargs):
+        self.territories = [UserTerritory(departement=code) for code in (extracted or ["69"])]
+        if create:
+            db.session.flush()
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
