@@ -18,6 +18,8 @@ from marketplace.extensions import mail
 
 from . import factories
 
+pytest_plugins = ["tests.plugins.strict_skips"]
+
 TEST_PASSWORD = factories.TEST_PASSWORD
 
 
