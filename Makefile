@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python setup.cfg
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d marketplace/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d marketplace/translations
 
 run: install
 	MARKETPLACE_ENV=development $(FLASK) db upgrade
@@ -30,7 +30,7 @@ test: install
 
 # Maintainers: refresh the translation catalogues after changing user-facing text.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' --add-comments=TRANSLATORS: -o marketplace/translations/messages.pot .
 	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
 
 # Maintainers: regenerate the shipped postcode and NAF tables (see marketplace/data/SOURCES.md).

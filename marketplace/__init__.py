@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    from .config import load_config
+    from .config import ConfigurationError, load_config
 
-    load_config(app, test_config)
+    try:
+        load_config(app, test_config)
+    except ConfigurationError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        raise
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     _init_logging(app)

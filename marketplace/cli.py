@@ -77,7 +77,11 @@ def seed_demo(if_empty: bool, force: bool) -> None:
     if if_empty and accounts.User.count() > 0:
         click.echo("The database already holds data: demo data not loaded.")
     else:
-        created = load_demo()
+        try:
+            created = load_demo()
+        except DomainError as exc:  # e.g. run twice: the demo SIRETs are taken
+            db.session.rollback()
+            raise click.ClickException(f"demo data not loaded: {exc.message} (use --if-empty)") from exc
         db.session.commit()
         click.echo(f"Demo data loaded: {created} companies.")
     _print_accounts(demo_accounts())

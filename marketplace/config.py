@@ -16,8 +16,18 @@ INSECURE_KEYS = frozenset({"", "dev", "changeme", "change-me", "secret"})
 CONVENTIONAL_ENV = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "REDIS_URL": "REDIS_URL", "SECRET_KEY": "SECRET_KEY"}
 
 
-class ConfigurationError(RuntimeError):
-    """The configuration cannot run safely; the message is one line for the operator."""
+class ConfigurationError(SystemExit):
+    """The configuration cannot run safely.
+
+    A SystemExit with gunicorn's "worker failed to boot" status (3), so that the server stops at once and the
+    operator reads one line (printed by ``create_app``) rather than a traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(3)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class DefaultConfig:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TelField
@@ -26,7 +28,13 @@ def rule(check):
     return validator
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def strip(value):
+    """Trim the text; refuse control characters (never typed, and PostgreSQL cannot store NUL)."""
+    if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+        raise ValueError(_l("This field contains invisible control characters: type it again."))
     return value.strip() if isinstance(value, str) else value
 
 

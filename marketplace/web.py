@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import permissions
+from .errors import DomainError
+from .services import geo, naf
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -78,9 +80,9 @@ def handle_http_error(error: HTTPException):
         return handle_unexpected_error(error.original_exception or error)
     message = _l("This form has expired. Go back, reload the page and try again.") if isinstance(error, CSRFError) \
         else ERROR_MESSAGES.get(error.code, error.description)
-    response = error_response(error.code, message)
-    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    response = make_response(error_response(error.code, message))
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 
@@ -88,7 +90,10 @@ def handle_unexpected_error(error: BaseException):
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return handle_http_error(error)
     log.error("Unhandled error on %s %s", request.method, request.path, exc_info=error)
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        log.exception("Rollback after an unhandled error failed")
     return error_response(500, ERROR_MESSAGES[500])
 
 
@@ -122,4 +127,17 @@ def redirect_next(default_endpoint: str = "main.index", **values):
 
 
 def template_helpers() -> dict:
-    return {"permissions": permissions, "languages": current_app.config["LANGUAGES"], "get_locale": get_locale}
+    return {"permissions": permissions, "languages": current_app.config["LANGUAGES"], "get_locale": get_locale,
+            "naf_label": naf_label, "departement_name": geo.departement_name, "region_name": region_name}
+
+
+def naf_label(code: str) -> str:
+    try:
+        return naf.get_naf(code).label
+    except DomainError:
+        return ""
+
+
+def region_name(departement: str) -> str:
+    region = geo.region_of_departement(departement)
+    return region[1] if region else ""

@@ -14,7 +14,7 @@ from sqlalchemy import event, orm
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
-from marketplace.extensions import mail
+from marketplace.extensions import limiter, mail
 
 from . import factories
 
@@ -54,6 +54,24 @@ def _reset_schema() -> None:
             conn.execute(sa.text("CREATE SCHEMA public"))
 
 
+def _sqlite_savepoints(engine) -> None:
+    """pysqlite begins transactions on its own, lazily, so the per-test SAVEPOINT becomes the outer transaction
+    and a commit in a test (a CLI command, a second app's request) is durable. Let SQLAlchemy emit BEGIN instead
+    (SQLAlchemy's documented recipe for SAVEPOINT on SQLite)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    engine.dispose()  # connections opened before the listeners do not have them
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -62,6 +80,7 @@ def app(tmp_path_factory):
     with application.app_context():
         _reset_schema()
         upgrade()
+        _sqlite_savepoints(_db.engine)
     yield application
     with application.app_context():
         _db.engine.dispose()
@@ -87,6 +106,14 @@ def db(request, app):
             _db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _limiter_state():
+    """The limiter is one object shared by every app: an app built with rate limits on must not leak them."""
+    enabled = limiter.enabled
+    yield
+    limiter.enabled = enabled
 
 
 @pytest.fixture

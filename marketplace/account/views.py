@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from .. import permissions
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..services import accounts, companies
 from .forms import CompanyProfileForm, DeleteAccountForm, MemberDecisionForm, PasswordChangeForm, ProfileForm
@@ -67,13 +67,17 @@ def members():
                            can_manage=permissions.can_manage_members(current_user, company))
 
 
-@bp.route("/membres/<int:member_id>/accepter", methods=["POST"])
+# Ids past the database integers would make the driver fail (500) rather than find nothing (404).
+MAX_ID = 2**31 - 1
+
+
+@bp.route(f"/membres/<int(max={MAX_ID}):member_id>/accepter", methods=["POST"])
 @login_required
 def accept_member(member_id: int):
     return _decide(lambda: accounts.accept_member(current_user, member_id), _("The member has been accepted."))
 
 
-@bp.route("/membres/<int:member_id>/refuser", methods=["POST"])
+@bp.route(f"/membres/<int(max={MAX_ID}):member_id>/refuser", methods=["POST"])
 @login_required
 def refuse_member(member_id: int):
     return _decide(lambda: accounts.refuse_member(current_user, member_id), _("The request has been declined."))
@@ -108,6 +112,9 @@ def _save(action, success_message: str, endpoint: str, template: str | None = No
     try:
         action()
         db.session.commit()
+    except (NotFound, Forbidden) as exc:
+        db.session.rollback()
+        abort(404 if isinstance(exc, NotFound) else 403)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
+from sqlalchemy import update
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..models import Company, MembershipStatus, Role, User, UserTerritory, normalize_email
+from ..models import AuditLog, Company, MembershipStatus, Role, User, UserTerritory, normalize_email
 from ..models.types import utcnow
 from .. import permissions
 from . import audit, companies, geo, mail, passwords, tokens
@@ -20,6 +22,10 @@ RESET = "reset-password"
 
 
 class EmailTaken(DomainError):
+    pass
+
+
+class InvalidEmail(DomainError):
     pass
 
 
@@ -51,9 +57,24 @@ def check_password_strength(password: str) -> None:
         raise WeakPassword(_l("Your password must have at most 256 characters."))
 
 
+def valid_email(raw: str) -> str:
+    """The normalized address, or a clear error (syntax only: no network look-up)."""
+    try:
+        return normalize_email(validate_email(raw or "", check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(_l("Enter a valid email address, such as name@company.fr.")) from exc
+
+
+def _departement_code(raw: str) -> str:
+    code = (raw or "").strip().upper()
+    if geo.departement_name(code) is None:
+        raise DomainError(_l("Unknown département: %(code)s.", code=raw))
+    return code
+
+
 def register(data: Registration) -> User:
     """Create the account; join the company of the same SIREN as a pending member, or create it."""
-    email = normalize_email(data.email)
+    email = valid_email(data.email)
     if User.by_email(email) is not None:
         raise EmailTaken(_l("An account already exists for this email address. Log in or reset your password."))
     check_password_strength(data.password)
@@ -178,8 +199,7 @@ def refuse_member(actor: User, member_id: int) -> None:
     mail.send_after_commit(member.email, _l("Your request to join %(company)s was declined",
                                             company=member.company.legal_name),
                            "member_refused", locale=str(get_locale()), member=member)
-    db.session.delete(member)
-    db.session.flush()
+    _delete_user(member)
 
 
 def _pending_member_of(actor: User, member_id: int) -> User:
@@ -197,6 +217,13 @@ def delete_account(user: User, password: str) -> None:
     The company stays: it is business data that other members, posts and figures refer to."""
     if not passwords.verify_password(user.password_hash, password or ""):
         raise InvalidCredentials(_l("Your password is wrong: the account was not deleted."))
+    _delete_user(user)
+
+
+def _delete_user(user: User) -> None:
+    """Audit entries keep the label but lose the link: SQLite ignores the foreign key's ON DELETE SET NULL
+    and would reuse the id for the next account."""
+    db.session.execute(update(AuditLog).where(AuditLog.actor_id == user.id).values(actor_id=None))
     db.session.delete(user)
     db.session.flush()
 
@@ -204,16 +231,14 @@ def delete_account(user: User, password: str) -> None:
 def create_staff(email: str, password: str, full_name: str, role: Role, departements: list[str],
                  actor: User | None = None) -> User:
     """A moderator or administrator, confirmed at once (created by an administrator or the command line)."""
-    email = normalize_email(email)
+    email = valid_email(email)
     if User.by_email(email) is not None:
         raise EmailTaken(_l("An account already exists for this email address."))
     check_password_strength(password)
-    for code in departements:
-        if geo.departement_name(code) is None:
-            raise DomainError(_l("Unknown département: %(code)s.", code=code))
+    codes = sorted({_departement_code(code) for code in departements})
     user = User(email=email, full_name=_name(full_name), password_hash=passwords.hash_password(password),
                 role=role, email_confirmed_at=utcnow())
-    user.territories = [UserTerritory(departement=code) for code in sorted(set(departements))]
+    user.territories = [UserTerritory(departement=code) for code in codes]
     db.session.add(user)
     db.session.flush()
     audit.record(actor, f"user.create_{role.value}", user, departements=user.departements)

@@ -43,6 +43,8 @@ class CompanyDetails:
 def normalize_siret(raw: str) -> str:
     """The 14 digits of a valid SIRET, or a clear error (length, characters, checksum)."""
     compact = stdnum_siret.compact(raw or "")
+    if not compact:
+        raise InvalidSiret(_l("Enter the SIRET of the company (14 digits)."))
     try:
         return stdnum_siret.validate(compact)
     except InvalidLength as exc:
@@ -60,11 +62,11 @@ _INTERNATIONAL_PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 
 def normalize_phone(raw: str) -> str:
     """A French number as "01 23 45 67 89", an international one as "+<digits>"."""
-    compact = _PHONE_SEPARATORS.sub("", raw or "")
-    if compact.startswith("+33") and len(compact) == 12:
-        compact = "0" + compact[3:]
+    compact = _PHONE_SEPARATORS.sub("", (raw or "").replace("(0)", ""))  # "+33 (0)1 ..." is written, not dialled
     if compact.startswith("00"):
         compact = "+" + compact[2:]
+    if compact.startswith("+33") and len(compact) == 12:
+        compact = "0" + compact[3:]
     if _FRENCH_PHONE.match(compact):
         return " ".join(compact[i:i + 2] for i in range(0, 10, 2))
     if _INTERNATIONAL_PHONE.match(compact):

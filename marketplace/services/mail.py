@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template
+from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
@@ -28,9 +28,17 @@ def build_message(to: str, subject: str, template: str, locale: str | None, **co
 
 
 def deliver(app, message: Message) -> None:
+    """Send within the app's context: the current one when it is already there (a request that just committed)."""
+    if has_app_context() and current_app._get_current_object() is app:
+        _send(message)
+        return
     with app.app_context():
-        if app.config.get("MAIL_SERVER"):
-            mail.send(message)
-        else:
-            log.warning("No MAIL_SERVER configured; mail to %s:\nSubject: %s\n\n%s",
-                        ", ".join(message.recipients), message.subject, message.body)
+        _send(message)
+
+
+def _send(message: Message) -> None:
+    if current_app.config.get("MAIL_SERVER"):
+        mail.send(message)
+    else:
+        log.warning("No MAIL_SERVER configured; mail to %s:\nSubject: %s\n\n%s",
+                    ", ".join(message.recipients), message.subject, message.body)
