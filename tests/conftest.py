@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import event, orm
 
@@ -114,6 +115,23 @@ def _limiter_state():
     enabled = limiter.enabled
     yield
     limiter.enabled = enabled
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """Give every request an empty ``flask.g``, as in production.
+
+    The ``db`` fixture keeps one application context pushed for the whole test and Flask reuses it for every
+    test-client request, so ``g`` (where Flask-Login caches ``current_user`` and Flask-Babel the locale) would
+    otherwise leak from one request, and one client, to the next."""
+
+    def clear(sender, **extra):
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    request_started.connect(clear, app)
+    yield
+    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, session
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..errors import DomainError
-from ..services import geo
+from ..extensions import db
+from ..services import accounts, geo
 from ..web import redirect_next
 
 bp = Blueprint("main", __name__)
@@ -20,6 +22,9 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"] or not FlaskForm().validate_on_submit():
         abort(400)
     session["lang"] = code
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, code)
+        db.session.commit()
     return redirect_next()
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -43,6 +44,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(default=1)
+    locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
 
     company: Mapped[Company | None] = relationship(back_populates="members")
     territories: Mapped[list[UserTerritory]] = relationship(
@@ -91,4 +93,5 @@ class UserTerritory(db.Model):
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The form addresses are stored and looked up in: NFC, stripped, lower case."""
+    return unicodedata.normalize("NFC", email).strip().lower()

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from sqlalchemy import update
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
@@ -84,7 +84,7 @@ def register(data: Registration) -> User:
     if company is None:
         company = companies.create_company(data.company)
     user = User(email=email, full_name=_name(data.full_name), password_hash=passwords.hash_password(data.password),
-                role=Role.MEMBER, company=company, membership=status)
+                role=Role.MEMBER, company=company, membership=status, locale=_current_locale())
     db.session.add(user)
     db.session.flush()
     send_confirmation(user)
@@ -100,18 +100,28 @@ def _name(full_name: str) -> str:
     return cleaned
 
 
+def _current_locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the language a person chose, for the mails sent to them later."""
+    if locale in current_app.config["LANGUAGES"]:
+        user.locale = locale
+
+
 def send_confirmation(user: User) -> None:
     token = tokens.make_token(CONFIRM, {"user": user.id, "email": user.email})
     link = url_for("auth.confirm_email", token=token, _external=True)
     mail.send_after_commit(user.email, _l("Confirm your email address"), "confirm_email",
-                           locale=str(get_locale()), user=user, link=link)
+                           locale=user.locale, user=user, link=link)
 
 
 def _tell_members_of_request(company: Company, newcomer: User) -> None:
     link = url_for("account.members", _external=True)
     for member in company.active_members:
         mail.send_after_commit(member.email, _l("A colleague asks to join your company"), "member_request",
-                               locale=str(get_locale()), member=member, newcomer=newcomer, company=company, link=link)
+                               locale=member.locale, member=member, newcomer=newcomer, company=company, link=link)
 
 
 def confirm_email(token: str) -> User:
@@ -127,7 +137,10 @@ def confirm_email(token: str) -> User:
 def authenticate(email: str, password: str) -> User:
     """The user with these credentials; the same message whether the email or the password is wrong."""
     user = User.by_email(email or "")
-    if user is None or not passwords.verify_password(user.password_hash, password or ""):
+    if user is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password or "")  # same time as a known email
+        raise InvalidCredentials(_l("Wrong email address or password."))
+    if not passwords.verify_password(user.password_hash, password or ""):
         raise InvalidCredentials(_l("Wrong email address or password."))
     if not user.is_confirmed:
         raise EmailNotConfirmed(_l("Confirm your email address first: we sent you a link. You can ask for a new one."))
@@ -145,7 +158,7 @@ def request_password_reset(email: str) -> None:
     token = tokens.make_token(RESET, {"user": user.id, "fingerprint": _fingerprint(user)})
     link = url_for("auth.reset_password", token=token, _external=True)
     mail.send_after_commit(user.email, _l("Reset your password"), "reset_password",
-                           locale=str(get_locale()), user=user, link=link)
+                           locale=user.locale, user=user, link=link)
 
 
 def _fingerprint(user: User) -> str:
@@ -189,7 +202,7 @@ def accept_member(actor: User, member_id: int) -> User:
     member = _pending_member_of(actor, member_id)
     member.membership = MembershipStatus.ACTIVE
     mail.send_after_commit(member.email, _l("You have joined %(company)s", company=member.company.legal_name),
-                           "member_accepted", locale=str(get_locale()), member=member)
+                           "member_accepted", locale=member.locale, member=member)
     return member
 
 
@@ -198,7 +211,7 @@ def refuse_member(actor: User, member_id: int) -> None:
     member = _pending_member_of(actor, member_id)
     mail.send_after_commit(member.email, _l("Your request to join %(company)s was declined",
                                             company=member.company.legal_name),
-                           "member_refused", locale=str(get_locale()), member=member)
+                           "member_refused", locale=member.locale, member=member)
     _delete_user(member)
 
 

@@ -4,6 +4,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+DUMMY_HASH = _hasher.hash("no account has this password")  # checked when the email is unknown: equal timing
 
 
 def hash_password(password: str) -> str:

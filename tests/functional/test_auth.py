@@ -9,13 +9,12 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from marketplace.extensions import db
-from marketplace.models import Company, MembershipStatus, Role, User
+from marketplace.models import Company, MembershipStatus, Role
 from marketplace.services import passwords
 
 from .. import factories
 from ..factories import TEST_PASSWORD
-from .test_accounts_support import *  # noqa: F401,F403 (autouse fixture)
-from .test_accounts_support import (
+from .accounts_support import (
     english,  # noqa: F401 (fixture)
     establishment,
     field_invalid,
@@ -388,11 +387,13 @@ def test_without_remember_me_there_is_no_remember_cookie(client, member):
     assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
 
 
-def test_remember_cookie_alone_keeps_the_user_logged_in(client, member):
-    log_in(client, member.email, remember="y")
+@pytest.mark.parametrize("remember", [True, False])
+def test_only_the_remember_cookie_outlives_the_session_cookie(client, member, remember):
+    log_in(client, member.email, **({"remember": "y"} if remember else {}))
+    assert client.get_cookie("session", domain="localhost") is not None
     client.delete_cookie("session", domain="localhost")
 
-    assert is_logged_in(client)
+    assert is_logged_in(client) is remember
 
 
 def test_login_follows_a_relative_next(client, member):

@@ -14,12 +14,10 @@ from marketplace.models import Company
 
 from .. import factories
 from ..factories import TEST_PASSWORD
-from .test_accounts_support import *  # noqa: F401,F403 (autouse fixture)
-from .test_accounts_support import (
+from .accounts_support import (
     ESCAPED_SCRIPT,
     SCRIPT,
     company_form,
-    english,  # noqa: F401 (fixture)
     field_invalid,
     link_in,
     persist,
@@ -95,7 +93,7 @@ def test_register_refuses_bad_values(client, outbox, member, field, value):
 
     assert_refused(response, before, outbox)
     assert response.status_code == 200
-    assert field_invalid(response, field) or b"alert-danger" in response.data
+    assert field_invalid(response, field)
 
 
 def test_register_refuses_a_siren_given_for_a_siret(client, outbox):
@@ -178,7 +176,10 @@ def test_company_form_refuses_bad_values(client, logged_in, outbox, field, value
 
     assert_refused(response, before, outbox)
     assert response.status_code == 200
-    assert b"alert-danger" in response.data
+    if field == "siret":  # shown read-only: only a tampered request sends another one
+        assert b'id="form-errors"' in response.data
+    else:
+        assert field_invalid(response, field)
 
 
 @pytest.mark.parametrize(("field", "value"), cases(
@@ -245,10 +246,9 @@ def test_html_in_a_colleague_request_is_escaped_on_the_members_page(client, logi
 def test_unusual_unicode_names_are_kept_as_typed(client, logged_in, name):
     response = client.post("/compte/", data={"person-full_name": f"Camille {name}"})
 
-    assert response.status_code in (200, 302)
-    if response.status_code == 302:
-        assert user_named(logged_in.email).full_name == " ".join(f"Camille {name}".split())
-        assert client.get("/compte/").status_code == 200
+    assert response.status_code == 302
+    assert user_named(logged_in.email).full_name == f"Camille {name}"
+    assert client.get("/compte/").status_code == 200
 
 
 @pytest.mark.parametrize("city", ["\u202eLyon", "LYON", "lyon 2e", "Lyon Cedex 02", "  lyon--2E arrondissement "])
@@ -257,10 +257,7 @@ def test_city_spellings_resolve_to_the_official_commune_name(client, outbox, cit
 
     assert response.status_code == 200
     company = db.session.scalar(db.select(Company).where(Company.siret == VALID_SIRET))
-    if company is not None:
-        assert company.city == "Lyon 2e Arrondissement"
-    else:
-        assert field_invalid(response, "city")
+    assert company is not None and company.city == "Lyon 2e Arrondissement"
 
 
 def test_fullwidth_siret_digits_are_stored_as_ascii(client, outbox):
@@ -270,7 +267,7 @@ def test_fullwidth_siret_digits_are_stored_as_ascii(client, outbox):
 
     assert response.status_code == 200
     company = db.session.scalar(db.select(Company).where(Company.siren == VALID_SIRET[:9]))
-    assert company is None or company.siret == VALID_SIRET
+    assert company is not None and company.siret == VALID_SIRET
 
 
 # --------------------------------------------------------------------------- bodies that are not UTF-8

@@ -1,7 +1,6 @@
 """Shared helpers for the account tests (test_auth, test_account, test_bad_input); no tests here.
 
-The test modules take the autouse fixture with ``from .test_accounts_support import *`` and name
-the other helpers they use."""
+The test modules import the helpers (and the ``english`` fixture) they use by name."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 from stdnum import luhn
 
 from marketplace.extensions import db
@@ -17,27 +15,8 @@ from marketplace.models import Company, User
 
 from ..factories import TEST_PASSWORD
 
-__all__ = ["fresh_request_globals"]  # the autouse fixture, for ``import *``
-
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = b"&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """Give every request an empty ``flask.g``, as in production.
-
-    The ``db`` fixture keeps one application context pushed for the whole test and Flask reuses it
-    for every test-client request, so ``g`` (where Flask-Login caches ``current_user`` and
-    Flask-Babel the locale) would otherwise leak from one request, and one client, to the next."""
-
-    def clear(sender, **extra):
-        for name in list(vars(g)):
-            delattr(g, name)
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -1,0 +1,79 @@
+"""Mail language, email normalization, equal-time login failures, foreign keys on SQLite."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.models import Company, MembershipStatus, User
+from marketplace.services import accounts, passwords
+
+from .. import factories
+from .accounts_support import persist, registration, siret_for
+
+
+def test_registration_remembers_the_language_of_the_page(client):
+    client.post("/langue/en", data={})
+    client.post("/inscription", data=registration(email="anne@example.org"))
+    assert User.by_email("anne@example.org").locale == "en"
+
+
+def test_switching_language_when_logged_in_is_remembered_for_mails(client, member, login):
+    persist()
+    login(member)
+    client.post("/langue/en", data={})
+    db.session.expire_all()
+    assert db.session.get(User, member.id).locale == "en"
+
+
+def test_membership_request_mail_is_in_the_language_of_the_member_who_receives_it(client, outbox):
+    company = factories.CompanyFactory(siret=siret_for(777))
+    factories.MemberFactory(company=company, email="boss@example.org", locale="en")
+    persist()
+    response = client.post("/inscription", data=registration(email="newcomer@example.org", siret=siret_for(777)))
+    assert response.status_code == 200
+    to_member = [m for m in outbox if m.recipients == ["boss@example.org"]]
+    to_newcomer = [m for m in outbox if m.recipients == ["newcomer@example.org"]]
+    assert len(to_member) == 1 and "asks to join" in to_member[0].body
+    assert len(to_newcomer) == 1 and "Bonjour" in to_newcomer[0].body
+    assert User.by_email("newcomer@example.org").membership == MembershipStatus.PENDING
+
+
+def test_email_lookup_ignores_unicode_normalization_form():
+    decomposed = unicodedata.normalize("NFD", "José.Martín@example.org")
+    user = factories.MemberFactory(email=accounts.valid_email("josé.martín@example.org"))
+    assert User.by_email(decomposed) is user
+
+
+def test_unknown_email_costs_a_password_check_like_a_known_one(monkeypatch, member):
+    checked = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    for email in ("nobody@example.org", member.email):
+        try:
+            accounts.authenticate(email, "wrong password here")
+        except accounts.InvalidCredentials:
+            pass
+    assert checked == [passwords.DUMMY_HASH, member.password_hash]
+
+
+def test_deleting_a_company_deletes_its_accounts_in_the_database(member):
+    """ON DELETE CASCADE must hold on SQLite too (foreign keys are switched on for each connection)."""
+    company_id = member.company_id
+    db.session.execute(sa.delete(Company).where(Company.id == company_id))
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.company_id == company_id)) == 0
+
+
+def test_a_row_pointing_at_a_missing_company_is_refused():
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.text(
+                "INSERT INTO user_account (email, password_hash, full_name, role, company_id, membership, "
+                "created_at, session_version, locale) VALUES ('x@example.org', 'h', 'X', 'member', 999999, "
+                "'active', CURRENT_TIMESTAMP, 1, 'fr')"))
+    except sa.exc.IntegrityError:
+        return
+    raise AssertionError("a foreign key to a missing company was accepted")
