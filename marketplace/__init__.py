@@ -79,12 +79,14 @@ def _enforce_sqlite_foreign_keys(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
+    from .admin import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .moderation import bp as moderation_bp
+    from .posts import bp as posts_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(account_bp)
+    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_web_hooks(app: Flask) -> None:

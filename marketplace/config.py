@@ -68,6 +68,15 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Bourse d'entraide CCI <no-reply@bourse-entraide.example>"
 
+    POST_MODERATION = "pre"  # "pre": moderators approve before publication; "post": publish, review afterwards
+    POST_MAX_AGE_DAYS = 60
+    POST_REMINDER_DAYS = 7
+    POST_RENEW_LINK_MAX_AGE = 60 * 60 * 24 * 30
+    POSTS_PER_PAGE = 20
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    PHOTO_MAX_COUNT = 6
+    PHOTO_MAX_PIXELS = 40_000_000
+
     DEMO_PASSWORD = "demo-entraide-2026"
 
 

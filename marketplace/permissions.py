@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from .models import Company, User
+    from .models import Company, Post, User
 
 
 def _role(user) -> str | None:
@@ -60,6 +60,31 @@ def can_see_contact_details(user: User, company: Company) -> bool:
 
 def can_manage_staff(user: User) -> bool:
     return is_admin(user)
+
+
+def can_browse_audit_log(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_moderate_company(user: User, company: Company) -> bool:
+    """Moderation follows the company's département (its CCI), wherever a post is located."""
+    return covers_departement(user, company.departement)
+
+
+def can_moderate_post(user: User, post: Post) -> bool:
+    return can_moderate_company(user, post.company)
+
+
+def can_edit_post(user: User, post: Post) -> bool:
+    """The company's active members, and the CCI staff of its territory (posts taken by phone)."""
+    return can_act_for_company(user, post.company) or can_moderate_post(user, post)
+
+
+def can_view_post(user: User, post: Post) -> bool:
+    """Anyone sees a visible post; the company and its moderators also see drafts, pending, closed..."""
+    from .services.posts import is_visible
+
+    return is_visible(post) or can_edit_post(user, post)
 
 
 def require(check):

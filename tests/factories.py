@@ -7,7 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from stdnum import luhn
 
 from marketplace.extensions import db
-from marketplace.models import Company, MembershipStatus, Role, User, UserTerritory
+from marketplace.models import Category, Company, MembershipStatus, Post, PostKind, PostStatus, Role, User, UserTerritory
 from marketplace.models.types import utcnow
 from marketplace.services.passwords import hash_password
 
@@ -82,3 +82,45 @@ class ModeratorFactory(UserFactory):
 
 class AdminFactory(UserFactory):
     role = Role.ADMIN
+
+
+class PostFactory(BaseFactory):
+    """A published offer of a new company in Lyon, visible in the catalogue."""
+
+    class Meta:
+        model = Post
+
+    company = factory.SubFactory(CompanyFactory)
+    kind = PostKind.OFFER
+    category = Category.STORAGE
+    title = factory.Sequence(lambda n: f"Entrepôt sec de 200 m² disponible n°{n}")
+    description = "Entrepôt sec et sécurisé, quai de chargement, accès poids lourds, disponible en semaine."
+    quantity = 200.0
+    unit = "m²"
+    postcode = factory.SelfAttribute("company.postcode")
+    city = factory.SelfAttribute("company.city")
+    insee_code = factory.SelfAttribute("company.insee_code")
+    latitude = factory.SelfAttribute("company.latitude")
+    longitude = factory.SelfAttribute("company.longitude")
+    departement = factory.SelfAttribute("company.departement")
+    region = factory.SelfAttribute("company.region")
+    radius_km = None
+    is_free = True
+    status = PostStatus.PUBLISHED
+    submitted_at = factory.LazyFunction(utcnow)
+    published_at = factory.LazyFunction(utcnow)
+    renewed_at = factory.LazyFunction(utcnow)
+    moderated_at = factory.LazyFunction(utcnow)
+
+
+class NeedFactory(PostFactory):
+    kind = PostKind.NEED
+    title = factory.Sequence(lambda n: f"Cherche chambre froide pour 10 jours n°{n}")
+    radius_km = 30
+
+
+class PendingPostFactory(PostFactory):
+    status = PostStatus.PENDING
+    published_at = None
+    renewed_at = None
+    moderated_at = None

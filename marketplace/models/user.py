@@ -5,11 +5,12 @@ import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .company import Company
+from .enums import db_enum
 from .types import UTCDateTime, utcnow
 
 
@@ -24,12 +25,6 @@ class MembershipStatus(enum.StrEnum):
     PENDING = "pending"
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """Store the enum values (not names) as a portable string column with a CHECK constraint."""
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda members: [m.value for m in members], validate_strings=True)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -37,9 +32,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
+    role: Mapped[Role] = mapped_column(db_enum(Role, "role"), default=Role.MEMBER)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
-    membership: Mapped[MembershipStatus | None] = mapped_column(_enum(MembershipStatus, "membership"))
+    membership: Mapped[MembershipStatus | None] = mapped_column(db_enum(MembershipStatus, "membership"))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,3 @@
+"""Routes of this blueprint."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""The CCI moderators' desk: the queue of posts, companies, advisor intake."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+from . import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,7 @@
+"""Offers and needs: the public catalogue and the companies' own posts."""
+
+from flask import Blueprint
+
+bp = Blueprint("posts", __name__)
+
+from . import views_owner, views_public  # noqa: E402,F401  (routes register on bp)

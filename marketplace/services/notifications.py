@@ -1,0 +1,34 @@
+"""Telling people what happened: a notification in the app and a mail, in the recipient's language."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from ..extensions import db
+from ..models import Company, Notification, User
+from . import mail
+
+
+def notify(user: User, message, link: str | None = None, mail_template: str | None = None,
+           mail_subject=None, **context) -> Notification:
+    """``message`` and ``mail_subject`` are lazy strings, rendered in the recipient's language."""
+    with force_locale(user.locale):
+        text = str(message)
+    notification = Notification(user_id=user.id, message=text, link=link)
+    db.session.add(notification)
+    if mail_template:
+        mail.send_after_commit(user.email, mail_subject or message, mail_template, locale=user.locale,
+                               user=user, message=text, link=link, **context)
+    return notification
+
+
+def notify_company(company: Company, message, link: str | None = None, mail_template: str | None = None,
+                   mail_subject=None, **context) -> list[Notification]:
+    return [notify(member, message, link, mail_template, mail_subject, company=company, **context)
+            for member in company.active_members]
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        db.select(db.func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None))) or 0
