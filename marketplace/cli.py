@@ -11,7 +11,9 @@ from flask.cli import AppGroup
 from .config import is_production
 from .errors import DomainError
 from .extensions import db
-from .models import Role
+from .import_cli import import_posts
+from .models import PostStatus, Role
+from .posts.cli import posts_cli
 from .services import accounts
 
 users_cli = AppGroup("users", help="Manage moderators and administrators.")
@@ -20,6 +22,8 @@ users_cli = AppGroup("users", help="Manage moderators and administrators.")
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(posts_cli)
+    app.cli.add_command(import_posts)
 
 
 def _create_staff(role: Role, email: str, name: str, departements: tuple[str, ...], password: str | None) -> None:
@@ -78,12 +82,14 @@ def seed_demo(if_empty: bool, force: bool) -> None:
         click.echo("The database already holds data: demo data not loaded.")
     else:
         try:
-            created = load_demo()
+            summary = load_demo()
         except DomainError as exc:  # e.g. run twice: the demo SIRETs are taken
             db.session.rollback()
             raise click.ClickException(f"demo data not loaded: {exc.message} (use --if-empty)") from exc
         db.session.commit()
-        click.echo(f"Demo data loaded: {created} companies.")
+        by_status = ", ".join(f"{summary.posts[status]} {status.value}" for status in PostStatus
+                              if summary.posts[status])
+        click.echo(f"Demo data loaded: {summary.companies} companies, {summary.posts.total()} posts ({by_status}).")
     _print_accounts(demo_accounts())
 
 

@@ -5,12 +5,14 @@ Names, SIRETs and emails are invented (SIRETs are Luhn-valid but made up, emails
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from typing import NamedTuple
 
 from flask import current_app
 from stdnum import luhn
 
 from .extensions import db
-from .models import Company, MembershipStatus, Role, User
+from .models import Company, MembershipStatus, PostStatus, Role, User
 from .models.types import utcnow
 from .services import accounts, passwords
 from .services.companies import CompanyDetails, create_company
@@ -94,17 +96,25 @@ def _person_email(name: str) -> str:
     return ascii_name.replace(" ", ".").replace("'", "") + "@example.org"
 
 
-def load_demo() -> int:
+class DemoSummary(NamedTuple):
+    companies: int
+    posts: Counter[PostStatus]
+
+
+def load_demo() -> DemoSummary:
+    from .demo_posts import load_demo_posts
+
     password_hash = passwords.hash_password(current_app.config["DEMO_PASSWORD"])
+    companies = []
     for index, (name, naf_code, street, postcode, city, phone, person) in enumerate(COMPANIES):
         company = create_company(CompanyDetails(name, fake_siret(name), naf_code, street, postcode, city, phone))
         company.verified = index % 3 != 2
         email = MEMBER_EMAIL if index == 0 else _person_email(person)
         _add_member(company, person, email, password_hash, MembershipStatus.ACTIVE)
-    _add_member(db.session.scalars(db.select(Company).order_by(Company.id)).first(), "Hugo Lambert",
-                "hugo.lambert@example.org", password_hash, MembershipStatus.PENDING)
-    _add_staff()
-    return len(COMPANIES)
+        companies.append(company)
+    _add_member(companies[0], "Hugo Lambert", "hugo.lambert@example.org", password_hash, MembershipStatus.PENDING)
+    moderator, admin = _add_staff()
+    return DemoSummary(len(COMPANIES), load_demo_posts(companies, moderator, admin))
 
 
 def _add_member(company: Company, name: str, email: str, password_hash: str, status: MembershipStatus) -> None:
@@ -112,11 +122,12 @@ def _add_member(company: Company, name: str, email: str, password_hash: str, sta
                         company=company, membership=status, email_confirmed_at=utcnow()))
 
 
-def _add_staff() -> None:
+def _add_staff() -> tuple[User, User]:
     password = current_app.config["DEMO_PASSWORD"]
-    accounts.create_staff(MODERATOR_EMAIL, password, "Mathilde Roche (CCI Lyon Métropole)", Role.MODERATOR,
-                          MODERATOR_DEPARTEMENTS)
-    accounts.create_staff(ADMIN_EMAIL, password, "Étienne Blanc (CCI France)", Role.ADMIN, [])
+    moderator = accounts.create_staff(MODERATOR_EMAIL, password, "Mathilde Roche (CCI Lyon Métropole)",
+                                      Role.MODERATOR, MODERATOR_DEPARTEMENTS)
+    admin = accounts.create_staff(ADMIN_EMAIL, password, "Étienne Blanc (CCI France)", Role.ADMIN, [])
+    return moderator, admin
 
 
 def demo_accounts() -> list[tuple[str, str]]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import permissions
-from .errors import DomainError
-from .services import geo, naf
+from .errors import DomainError, Forbidden, NotFound
+from .services import geo, naf, notifications
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,26 @@ def add_security_headers(response):
     return response
 
 
+def commit_action(action) -> DomainError | None:
+    """Run the service calls of a request and commit once.
+
+    Something that does not exist gives a 404 and a refused permission a 403 page with its reason; any other
+    domain error is rolled back and returned, for the view to show next to the form."""
+    try:
+        action()
+        db.session.commit()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except Forbidden as exc:
+        db.session.rollback()
+        abort(make_response(error_response(403, str(exc.message))))
+    except DomainError as exc:
+        db.session.rollback()
+        return exc
+    return None
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only paths of this site: no scheme, no other host, no protocol-relative or backslash tricks."""
     if not target or "\\" in target or any(ord(c) < 32 for c in target):
@@ -128,7 +149,15 @@ def redirect_next(default_endpoint: str = "main.index", **values):
 
 def template_helpers() -> dict:
     return {"permissions": permissions, "languages": current_app.config["LANGUAGES"], "get_locale": get_locale,
-            "naf_label": naf_label, "departement_name": geo.departement_name, "region_name": region_name}
+            "naf_label": naf_label, "departement_name": geo.departement_name, "region_name": region_name,
+            "unread_notifications": unread_notifications}
+
+
+def unread_notifications() -> int:
+    """Counted only when a page shows it (one query), for the logged-in person."""
+    if not current_user.is_authenticated:
+        return 0
+    return notifications.unread_count(current_user)
 
 
 def naf_label(code: str) -> str:

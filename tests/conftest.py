@@ -140,6 +140,14 @@ def client(app):
 
 
 @pytest.fixture
+def english(client):
+    """Pages in English, so that message texts can be compared with their msgids."""
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    return client
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
 
 from .. import permissions
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError
 from ..extensions import db
-from ..services import accounts, companies
+from ..services import accounts, companies, notifications, paging
+from ..web import commit_action, is_safe_next
 from .forms import CompanyProfileForm, DeleteAccountForm, MemberDecisionForm, PasswordChangeForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
@@ -107,17 +109,34 @@ def delete():
     return render_template("account/delete.html", form=form)
 
 
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@bp.route("/notifications", methods=["GET", "POST"], endpoint="notifications")
+@login_required
+def notifications_page():
+    """The user's notifications, newest first; seeing them marks them read (POST: mark them all read)."""
+    form = FlaskForm()  # only the CSRF token
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        return _save(lambda: notifications.mark_read(current_user), _("All your notifications are marked as read."),
+                     "account.notifications")
+    page = paging.page_of(*notifications.listing(current_user), paging.parse_page(request.args.get("page")),
+                          NOTIFICATIONS_PER_PAGE)
+    unread = {item.id for item in page.items if item.read_at is None}
+    html = render_template("account/notifications.html", page=page, unread=unread, safe_link=is_safe_next,
+                           unread_elsewhere=notifications.unread_count(current_user) > len(unread))
+    notifications.mark_read(current_user, unread)
+    db.session.commit()
+    return html
+
+
 def _save(action, success_message: str, endpoint: str, template: str | None = None, **context):
-    """Run a service call, commit once; on a domain error, roll back and show the message."""
-    try:
-        action()
-        db.session.commit()
-    except (NotFound, Forbidden) as exc:
-        db.session.rollback()
-        abort(404 if isinstance(exc, NotFound) else 403)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    """Run a service call, commit once; on a domain error show its message (on the form page when given)."""
+    error = commit_action(action)
+    if error is not None:
+        flash(str(error.message), "danger")
         if template:
             return render_template(template, **context)
         return redirect(url_for(endpoint))

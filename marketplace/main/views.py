@@ -6,15 +6,17 @@ from flask_wtf import FlaskForm
 
 from ..errors import DomainError
 from ..extensions import db
-from ..services import accounts, geo
+from ..services import accounts, catalogue, geo
 from ..web import redirect_next
 
 bp = Blueprint("main", __name__)
 
+LATEST_POSTS = 6
+
 
 @bp.route("/")
 def index():
-    return render_template("main/index.html")
+    return render_template("main/index.html", latest_posts=catalogue.latest_posts(LATEST_POSTS))
 
 
 @bp.route("/langue/<code>", methods=["POST"])

@@ -30,6 +30,7 @@ class Company(db.Model):
     departement: Mapped[str] = mapped_column(String(3), index=True)
     region: Mapped[str] = mapped_column(String(2), index=True)
     phone: Mapped[str] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))  # e.g. taken by phone, or imported
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)

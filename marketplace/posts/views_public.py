@@ -1,3 +1,122 @@
-"""Routes of this blueprint."""
+"""The public side of the posts: the catalogue, a post page and a company page (thin views)."""
 
-from . import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import permissions
+from ..models import Category, PostKind, PostStatus
+from ..services import catalogue, categories, geo
+from ..services.posts import allowed_actions, expiry_date
+from . import bp
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist (PostgreSQL integer): the router answers 404 before the database
+FILTER_NAMES = {"kind": _l("Offers or needs"), "category": _l("Category"), "region": _l("Region"),
+                "departement": _l("Département"), "free": _l("Free only")}
+EXTRA_STATUS_LABELS = {catalogue.SUSPENDED: _l("Company suspended")}
+
+
+@bp.route("/posts", endpoint="catalogue")
+def catalogue_view():
+    parsed = catalogue.parse_filters(request.args)
+    page = catalogue.catalogue_page(parsed.filters, _requested_page(), _per_page())
+    return render_template("posts/list.html", page=page, filters=parsed.filters,
+                           notices=_filter_notices(parsed) + _page_notices(page),
+                           kind_choices=categories.kind_choices(), category_choices=categories.category_choices(),
+                           regions=geo.regions(), departement_groups=catalogue.departements_by_region())
+
+
+@bp.route(f"/posts/<int(max={MAX_ID}):post_id>")
+def detail(post_id: int):
+    post = catalogue.post_with_details(post_id)
+    if post is None or not permissions.can_view_post(current_user, post):
+        abort(404)
+    manages = permissions.can_edit_post(current_user, post)
+    return render_template("posts/detail.html", post=post, status=catalogue.display_status(post),
+                           expires_on=expiry_date(post), manages=manages,
+                           actions=allowed_actions(post) if manages else frozenset())
+
+
+@bp.route(f"/companies/<int(max={MAX_ID}):company_id>")
+def company(company_id: int):
+    found = catalogue.get_company(company_id)
+    if found is None:
+        abort(404)
+    show_contact = permissions.can_see_contact_details(current_user, found)
+    if found.is_suspended and not show_contact:
+        abort(404)
+    page = catalogue.company_posts_page(found, _requested_page(), _per_page())
+    return render_template("posts/company.html", company=found, page=page, show_contact=show_contact,
+                           notices=_page_notices(page))
+
+
+# --------------------------------------------------------------------------- helpers of the views
+
+
+def _per_page() -> int:
+    return current_app.config["POSTS_PER_PAGE"]
+
+
+def _requested_page() -> int | None:
+    return catalogue.parse_page(request.args.get("page"))
+
+
+def _filter_notices(parsed: catalogue.ParsedFilters) -> list[str]:
+    return [_l("The value of the “%(filter)s” filter was not understood: it has been ignored.",
+               filter=FILTER_NAMES[name]) for name in parsed.ignored]
+
+
+def _page_notices(page: catalogue.Page) -> list[str]:
+    raw = request.args.get("page") or ""
+    if raw.strip() and _requested_page() is None:
+        return [_l("The page number was not understood: the first page is shown.")]
+    if page.out_of_range:
+        return [_l("There are fewer pages than that: the last page is shown.")]
+    return []
+
+
+# --------------------------------------------------------------------------- template helpers (any template)
+
+
+@bp.app_template_global()
+def category_label(code) -> str:
+    try:
+        return str(categories.CATEGORY_LABELS[Category(code)])
+    except ValueError:
+        return str(code)
+
+
+@bp.app_template_global()
+def kind_label(code) -> str:
+    try:
+        return str(categories.KIND_LABELS[PostKind(code)])
+    except ValueError:
+        return str(code)
+
+
+@bp.app_template_global()
+def post_status_label(code) -> str:
+    if code in EXTRA_STATUS_LABELS:
+        return str(EXTRA_STATUS_LABELS[code])
+    try:
+        return str(categories.STATUS_LABELS[PostStatus(code)])
+    except ValueError:
+        return str(code)
+
+
+@bp.app_template_global()
+def departement_label(code: str) -> str:
+    """"Rhône (69)"; the bare code if unknown."""
+    name = geo.departement_name(code)
+    return f"{name} ({code})" if name else code
+
+
+@bp.app_template_filter("quantity")
+def format_quantity(value: float | None) -> str:
+    """200.0 -> "200", 1500.5 -> "1 500,5" in French."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")

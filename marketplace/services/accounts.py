@@ -80,7 +80,8 @@ def register(data: Registration) -> User:
     check_password_strength(data.password)
     siret = companies.normalize_siret(data.company.siret)
     company = Company.by_siren(siret[:9])
-    status = MembershipStatus.PENDING if company else MembershipStatus.ACTIVE
+    # a company entered by the CCI or imported has no member yet: its first registrant takes it on
+    status = MembershipStatus.PENDING if company and company.active_members else MembershipStatus.ACTIVE
     if company is None:
         company = companies.create_company(data.company)
     user = User(email=email, full_name=_name(data.full_name), password_hash=passwords.hash_password(data.password),

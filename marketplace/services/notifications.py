@@ -6,6 +6,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import Company, Notification, User
+from ..models.types import utcnow
 from . import mail
 
 
@@ -32,3 +33,22 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         db.select(db.func.count(Notification.id)).where(Notification.user_id == user.id,
                                                         Notification.read_at.is_(None))) or 0
+
+
+def listing(user: User) -> tuple:
+    """(count statement, items statement) of the user's notifications, newest first (for ``paging.page_of``)."""
+    mine = Notification.user_id == user.id
+    return (db.select(db.func.count(Notification.id)).where(mine),
+            db.select(Notification).where(mine).order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def mark_read(user: User, notification_ids=None) -> int:
+    """Mark the user's unread notifications as read (only ``notification_ids`` when given); returns how many."""
+    condition = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+    if notification_ids is not None:
+        if not notification_ids:
+            return 0
+        condition.append(Notification.id.in_(list(notification_ids)))
+    result = db.session.execute(db.update(Notification).where(*condition).values(read_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    return result.rowcount or 0

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from .. import permissions
@@ -100,11 +101,11 @@ def _optional_text(value: str | None, field: str, max_length: int) -> str | None
     return cleaned or None
 
 
-def _quantity(value: float | None) -> float | None:
+def _quantity(value: float | None, field: str = "quantity") -> float | None:
     if value is None:
         return None
     if value != value or value < 0 or value > QUANTITY_MAX:  # NaN, negative, absurd
-        raise InvalidPost(_l("The quantity must be a positive number."), "quantity")
+        raise InvalidPost(_l("The quantity must be a positive number."), field)
     return float(value)
 
 
@@ -168,11 +169,15 @@ def update_post(actor: User, post: Post, data: PostData) -> Post:
     return post
 
 
-def _ensure_can_edit(actor: User, post: Post) -> None:
+def ensure_can_edit(actor: User, post: Post) -> None:
+    """Forbidden unless ``actor`` may edit the post; InvalidTransition once it is closed (photos use it too)."""
     if not permissions.can_edit_post(actor, post):
         raise Forbidden(_l("You cannot change this post."))
     if post.status in (PostStatus.CLOSED,):
         raise InvalidTransition(_l("A closed post cannot be changed."))
+
+
+_ensure_can_edit = ensure_can_edit
 
 
 def _apply(post: Post, data: PostData) -> None:
@@ -212,6 +217,7 @@ def submit_post(actor: User, post: Post) -> Post:
         raise Forbidden(_l("This company is suspended: it cannot publish for now. Contact your CCI."))
     post.submitted_at = utcnow()
     post.rejection_reason = None
+    post.moderated_by, post.moderated_at = None, None  # a new submission: not reviewed yet (e.g. after a rejection)
     if _pre_moderation():
         post.status = PostStatus.PENDING
     else:
@@ -232,16 +238,18 @@ def _publish(post: Post, moderator: User | None) -> None:
 def approve(moderator: User, post: Post) -> Post:
     """A moderator accepts a pending post (or, under post-moderation, confirms a published one)."""
     _ensure_moderates(moderator, post)
-    if post.status is PostStatus.PENDING:
+    was_pending = post.status is PostStatus.PENDING
+    if was_pending:
         _publish(post, moderator)
     elif post.status is PostStatus.PUBLISHED and post.moderated_at is None:
         post.moderated_by, post.moderated_at = moderator, utcnow()
     else:
         raise InvalidTransition(_l("This post is not waiting for moderation."))
     audit.record(moderator, "post.approve", post)
-    notifications.notify_company(post.company, _l("Your post “%(title)s” is published.", title=post.title),
-                                 link=_post_link(post), mail_template="post_approved",
-                                 mail_subject=_l("Your post is published"), post=post)
+    if was_pending:  # reviewing a post already online (post-moderation) is no news for its owner
+        notifications.notify_company(post.company, _l("Your post “%(title)s” is published.", title=post.title),
+                                     link=_post_link(post), mail_template="post_approved",
+                                     mail_subject=_l("Your post is published"), post=post)
     return post
 
 
@@ -274,7 +282,7 @@ def close_post(actor: User, post: Post, reason: str, exchanged_quantity: float |
     if post.status not in (PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.EXPIRED, PostStatus.DRAFT):
         raise InvalidTransition(_l("This post cannot be closed."))
     if close_reason is CloseReason.FULFILLED:
-        post.exchanged_quantity = _quantity(exchanged_quantity)
+        post.exchanged_quantity = _quantity(exchanged_quantity, "exchanged_quantity")
     post.status, post.close_reason, post.closed_at = PostStatus.CLOSED, close_reason, utcnow()
     return post
 
@@ -367,7 +375,7 @@ def send_renewal_reminders(now: datetime | None = None) -> int:
 def _remind(post: Post) -> None:
     link = url_for("posts.renew_from_mail", token=tokens.make_token(RENEW, {"post": post.id}), _external=True)
     notifications.notify_company(post.company, _l("Your post “%(title)s” expires on %(date)s.", title=post.title,
-                                                  date=expiry_date(post).isoformat()),
+                                                  date=format_date(expiry_date(post), "long")),
                                  link=_post_link(post), mail_template="post_expiring",
                                  mail_subject=_l("Your post expires soon"), post=post, renew_link=link,
                                  expires_on=expiry_date(post))
@@ -376,7 +384,8 @@ def _remind(post: Post) -> None:
 def renew_from_token(token: str) -> Post:
     """One click from the reminder mail: the signed link is the authorization."""
     payload = tokens.read_token(RENEW, token, current_app.config["POST_RENEW_LINK_MAX_AGE"])
-    post = db.session.get(Post, payload.get("post") if isinstance(payload, dict) else None)
+    post_id = payload.get("post") if isinstance(payload, dict) else None
+    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
     if post is None:
         raise tokens.InvalidToken(_l("This link is invalid or has already been used."))
     return renew_post(None, post)
@@ -387,6 +396,33 @@ def _post_link(post: Post) -> str:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def allowed_actions(post: Post) -> frozenset[str]:
+    """The lifecycle actions that make sense for the post as it is now, to offer them in pages (the functions
+    above still check): "edit", "submit", "close", "renew", "delete"."""
+    status = post.status
+    actions = {"delete"}
+    if status is not PostStatus.CLOSED:
+        actions.add("edit")
+    if status in (PostStatus.DRAFT, PostStatus.REJECTED):
+        actions.add("submit")
+    if status in (PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.EXPIRED, PostStatus.DRAFT):
+        actions.add("close")
+    if status in (PostStatus.PUBLISHED, PostStatus.EXPIRED) and not (
+            post.available_until and post.available_until < today()):
+        actions.add("renew")
+    return frozenset(actions)
+
+
+def company_listing(company: Company, status: PostStatus | None = None) -> tuple[sa.Select, sa.Select]:
+    """(count statement, items statement) of all the company's posts, or those of one status, last changed
+    first (for ``paging.page_of``)."""
+    conditions = [Post.company_id == company.id]
+    if status is not None:
+        conditions.append(Post.status == status)
+    return (sa.select(sa.func.count(Post.id)).where(*conditions),
+            sa.select(Post).where(*conditions).order_by(Post.updated_at.desc(), Post.id.desc()))
 
 
 def status_counts(company: Company) -> dict[PostStatus, int]:

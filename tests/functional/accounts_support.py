@@ -1,12 +1,11 @@
 """Shared helpers for the account tests (test_auth, test_account, test_bad_input); no tests here.
 
-The test modules import the helpers (and the ``english`` fixture) they use by name."""
+The test modules import the helpers they use by name."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 from stdnum import luhn
 
@@ -17,14 +16,6 @@ from ..factories import TEST_PASSWORD
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = b"&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture
-def english(client):
-    """Pages in English, so that message texts can be compared with their msgids."""
-    with client.session_transaction() as session:
-        session["lang"] = "en"
-    return client
 
 
 def siret_for(number: int, prefix: str = "8") -> str:

@@ -16,7 +16,6 @@ from .accounts_support import (
     ESCAPED_SCRIPT,
     SCRIPT,
     company_form,
-    english,  # noqa: F401 (fixture)
     field_invalid,
     flashes,
     siret_for,

@@ -15,7 +15,6 @@ from marketplace.services import passwords
 from .. import factories
 from ..factories import TEST_PASSWORD
 from .accounts_support import (
-    english,  # noqa: F401 (fixture)
     establishment,
     field_invalid,
     flashes,

@@ -77,3 +77,11 @@ def test_a_row_pointing_at_a_missing_company_is_refused():
     except sa.exc.IntegrityError:
         return
     raise AssertionError("a foreign key to a missing company was accepted")
+
+
+def test_first_person_to_register_a_company_entered_by_the_cci_becomes_its_active_member(client, outbox):
+    factories.CompanyFactory(siret=siret_for(888))  # created by intake or import: no member
+    persist()
+    response = client.post("/inscription", data=registration(email="first@example.org", siret=siret_for(888)))
+    assert response.status_code == 200
+    assert User.by_email("first@example.org").membership == MembershipStatus.ACTIVE

@@ -12,7 +12,6 @@ import pytest
 from marketplace import create_app, web
 from marketplace.config import ConfigurationError, normalize_database_url
 from marketplace.extensions import db, limiter
-from tests import factories
 from tests.conftest import TEST_PASSWORD, base_config
 
 STRONG_KEY = "9f2c5d0e8b1a4c7f6e3d2b1a0c9f8e7d"

@@ -121,7 +121,7 @@ def test_the_template_is_up_to_date_with_the_source(source_msgids, pot):
     new = set(source_msgids) - set(pot)
     gone = set(pot) - set(source_msgids)
     assert not new and not gone, (
-        f"marketplace/translations/messages.pot is out of date: run `make messages`.\n"
+        "marketplace/translations/messages.pot is out of date: run `make messages`.\n"
         + (f"Not in messages.pot yet:\n{_describe(new)}\n" if new else "")
         + (f"No longer in the source:\n{_describe(gone)}\n" if gone else ""))
 
