@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from babel.lists import format_list
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
@@ -162,7 +163,8 @@ def _selection(moderator: User, post_ids: list[int]) -> list[Post]:
         sa.select(Post).join(Post.company).options(contains_eager(Post.company)).where(Post.id.in_(ids)))}
     problems = [problem for post_id in ids if (problem := _problem(moderator, post_id, found.get(post_id)))]
     if problems:
-        raise BulkRefused(_l("Nothing was changed: %(problems)s.", problems="; ".join(map(str, problems))))
+        listed = format_list([str(problem) for problem in problems], locale=get_locale() or "fr")
+        raise BulkRefused(_l("Nothing was changed: %(problems)s.", problems=listed))
     return [found[post_id] for post_id in ids]
 
 
