@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     _init_logging(app)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_web_hooks(app)
@@ -42,6 +43,16 @@ def _init_logging(app: Flask) -> None:
     from .logs import configure_logging
 
     configure_logging(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (``PROXY_COUNT``), take the client address, scheme and host from their headers:
+    rate limits then count per client, not per proxy."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _init_extensions(app: Flask) -> None:

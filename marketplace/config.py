@@ -36,6 +36,8 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL: str | None = None
+    PROXY_COUNT = 0  # reverse proxies in front of the app (1 behind nginx): see README
+    TRUSTED_HOSTS: list[str] | None = None  # e.g. ["entraide.cci.fr"]: other Host headers are refused
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
@@ -73,6 +75,8 @@ class DefaultConfig:
     POST_REMINDER_DAYS = 7
     POST_RENEW_LINK_MAX_AGE = 60 * 60 * 24 * 30
     POSTS_PER_PAGE = 20
+    NOTIFICATIONS_PER_PAGE = 30
+    AUDIT_ENTRIES_PER_PAGE = 50
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
     PHOTO_MAX_COUNT = 6
     PHOTO_MAX_PIXELS = 40_000_000

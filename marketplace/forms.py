@@ -18,14 +18,18 @@ def rule(check):
     """A WTForms validator that runs a service check and shows its domain error message."""
 
     def validator(form, field):
-        if not field.data:
-            return
-        try:
-            check(field.data)
-        except DomainError as exc:
-            raise ValidationError(str(exc.message)) from exc
+        if field.data:
+            check_rule(check, field.data)
 
     return validator
+
+
+def check_rule(check, value) -> None:
+    """Run a service check on ``value``; its domain error becomes the field's ValidationError."""
+    try:
+        check(value)
+    except DomainError as exc:
+        raise ValidationError(str(exc.message)) from exc
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -79,10 +83,7 @@ class CompanyForm(FlaskForm):
     def validate_city(self, field):
         if self.postcode.errors or not self.postcode.data or not field.data:
             return
-        try:
-            geo.find_commune(self.postcode.data, field.data)
-        except DomainError as exc:
-            raise ValidationError(str(exc.message)) from exc
+        check_rule(lambda city: geo.find_commune(self.postcode.data, city), field.data)
 
     def company_details(self) -> companies.CompanyDetails:
         return companies.CompanyDetails(

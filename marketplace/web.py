@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (Flask, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_babel import lazy_gettext as _l
@@ -18,6 +20,9 @@ from .services import geo, naf, notifications
 from .extensions import db
 
 log = logging.getLogger(__name__)
+
+MAX_ID = 2**31 - 1  # ids past the database integers cannot exist: refuse them before the database sees them
+ID = f"int(max={MAX_ID})"  # the URL converter of every id: the router answers 404 for a larger one
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -66,9 +71,9 @@ FALLBACK_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><t
 def error_response(code: int, message: str):
     if wants_json():
         return jsonify(error={"code": code, "message": str(message)}), code
-    template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
+    templates = [f"errors/{code}.html", "errors/generic.html"]  # a page of its own for a code, if one is added
     try:
-        return render_template(template, code=code, message=message), code
+        return render_template(templates, code=code, message=message), code
     except Exception:  # the error page itself failed (broken template, database down): plain page
         log.exception("Error page %s failed to render", code)
         return FALLBACK_PAGE.format(code=code), code, {"Content-Type": "text/html; charset=utf-8"}
@@ -128,6 +133,31 @@ def commit_action(action) -> DomainError | None:
         db.session.rollback()
         return exc
     return None
+
+
+def commit_result(action):
+    """``commit_action`` for a service call whose result the view needs: (result, None) or (None, error)."""
+    results = []
+    error = commit_action(lambda: results.append(action()))
+    return (None, error) if error is not None else (results[0], None)
+
+
+def flash_outcome(error: DomainError | None, success: Callable[[], str]) -> None:
+    """After ``commit_action``: the domain error as a danger message, else ``success()`` as a success one."""
+    if error is None:
+        flash(success(), "success")
+    else:
+        flash(str(error.message), "danger")
+
+
+def fetch_or_abort(read):
+    """A read that may be refused: 404 for what does not exist, 403 for what is out of reach."""
+    try:
+        return read()
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -9,7 +9,7 @@ from .. import permissions
 from ..errors import DomainError
 from ..extensions import db
 from ..services import accounts, companies, notifications, paging
-from ..web import commit_action, is_safe_next
+from ..web import ID, commit_action, flash_outcome, is_safe_next
 from .forms import CompanyProfileForm, DeleteAccountForm, MemberDecisionForm, PasswordChangeForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
@@ -65,21 +65,20 @@ def members():
     company = current_user.company
     if company is None:
         abort(404)
-    return render_template("account/members.html", company=company, decision_form=MemberDecisionForm(),
+    # a pending member (anyone who typed the SIRET) sees only their own request, not the members' emails
+    members = company.members if permissions.can_see_contact_details(current_user, company) else [current_user]
+    return render_template("account/members.html", company=company, members=members,
+                           decision_form=MemberDecisionForm(),
                            can_manage=permissions.can_manage_members(current_user, company))
 
 
-# Ids past the database integers would make the driver fail (500) rather than find nothing (404).
-MAX_ID = 2**31 - 1
-
-
-@bp.route(f"/membres/<int(max={MAX_ID}):member_id>/accepter", methods=["POST"])
+@bp.route(f"/membres/<{ID}:member_id>/accepter", methods=["POST"])
 @login_required
 def accept_member(member_id: int):
     return _decide(lambda: accounts.accept_member(current_user, member_id), _("The member has been accepted."))
 
 
-@bp.route(f"/membres/<int(max={MAX_ID}):member_id>/refuser", methods=["POST"])
+@bp.route(f"/membres/<{ID}:member_id>/refuser", methods=["POST"])
 @login_required
 def refuse_member(member_id: int):
     return _decide(lambda: accounts.refuse_member(current_user, member_id), _("The request has been declined."))
@@ -109,9 +108,6 @@ def delete():
     return render_template("account/delete.html", form=form)
 
 
-NOTIFICATIONS_PER_PAGE = 30
-
-
 @bp.route("/notifications", methods=["GET", "POST"], endpoint="notifications")
 @login_required
 def notifications_page():
@@ -123,7 +119,7 @@ def notifications_page():
         return _save(lambda: notifications.mark_read(current_user), _("All your notifications are marked as read."),
                      "account.notifications")
     page = paging.page_of(*notifications.listing(current_user), paging.parse_page(request.args.get("page")),
-                          NOTIFICATIONS_PER_PAGE)
+                          current_app.config["NOTIFICATIONS_PER_PAGE"])
     unread = {item.id for item in page.items if item.read_at is None}
     html = render_template("account/notifications.html", page=page, unread=unread, safe_link=is_safe_next,
                            unread_elsewhere=notifications.unread_count(current_user) > len(unread))
@@ -135,10 +131,7 @@ def notifications_page():
 def _save(action, success_message: str, endpoint: str, template: str | None = None, **context):
     """Run a service call, commit once; on a domain error show its message (on the form page when given)."""
     error = commit_action(action)
-    if error is not None:
-        flash(str(error.message), "danger")
-        if template:
-            return render_template(template, **context)
-        return redirect(url_for(endpoint))
-    flash(success_message, "success")
+    flash_outcome(error, lambda: success_message)
+    if error is not None and template:
+        return render_template(template, **context)
     return redirect(url_for(endpoint))

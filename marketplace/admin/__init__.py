@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import views  # noqa: E402  (routes register on bp)
+
+__all__ = ["bp", "views"]

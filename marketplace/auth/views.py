@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..i18n import SESSION_KEY as LANGUAGE_KEY
 from ..services import accounts
 from ..web import redirect_next
 from .forms import EmailForm, LoginForm, RegisterForm, ResetPasswordForm
@@ -18,6 +19,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # each registration mails any address typed
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -76,10 +78,20 @@ def login():
             db.session.rollback()
             flash(str(exc.message), "danger")
         else:
+            _new_session()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.full_name), "success")
             return redirect_next()
     return render_template("auth/login.html", form=form)
+
+
+def _new_session() -> None:
+    """Nothing of the session from before the login (e.g. a CSRF token planted by someone else) carries over,
+    but the language chosen."""
+    language = session.get(LANGUAGE_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_KEY] = language
 
 
 @bp.route("/deconnexion", methods=["POST"])

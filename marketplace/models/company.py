@@ -55,6 +55,12 @@ class Company(db.Model):
     def pending_members(self) -> list[User]:
         return [m for m in self.members if m.is_pending_member]
 
+    @property
+    def contact_emails(self) -> list[str]:
+        """Where to write to the company: its contact address first, then its active members' (no repeats)."""
+        emails = [self.contact_email] if self.contact_email else []
+        return emails + [m.email for m in self.active_members if m.email not in emails]
+
     @classmethod
     def by_siren(cls, siren: str) -> Company | None:
         """The company of a SIREN: the first one registered if several establishments are."""

@@ -4,5 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
-from . import views  # noqa: E402,F401  (routes register on bp)
-from . import intake  # noqa: E402,F401  (advisor intake routes)
+from . import views  # noqa: E402  (routes register on bp)
+from . import intake  # noqa: E402  (advisor intake routes)
+
+__all__ = ["bp", "intake", "views"]

@@ -9,8 +9,7 @@ from wtforms.validators import AnyOf, Length
 
 from ..forms import strip
 from ..services import moderation
-
-MAX_ID = 2**31 - 1  # ids past the database integers cannot exist: refuse them before the database sees them
+from ..web import MAX_ID
 
 
 def reason_choices() -> list[tuple[str, object]]:

@@ -3,15 +3,15 @@ published at once with the record of the company's consent. Thin views; the rule
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..services import categories, intake
+from ..web import ID, commit_result, fetch_or_abort
 from . import bp
-from .forms import MAX_ID
 from .intake_forms import IntakeCompanyForm, IntakePostForm, SearchForm
 from .views import moderator_required
 
@@ -36,27 +36,22 @@ def intake_new_company():
     if not form.is_submitted():
         form.siret.data = request.args.get("siret", "")[:30]  # from a search that found nothing
     if form.validate_on_submit():
-        try:
-            company = intake.register_company(current_user, form.company_details(), form.contact_email.data)
-            db.session.commit()
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
+        company, error = commit_result(lambda: intake.register_company(current_user, form.company_details(),
+                                                                       form.contact_email.data))
+        if error is None:
             flash(_("The company %(name)s is registered. Now enter its post.", name=company.legal_name), "success")
             return redirect(url_for("moderation.intake_post", company_id=company.id))
+        flash(str(error.message), "danger")
     return render_template("moderation/intake_company.html", form=form)
 
 
-@bp.route(f"/intake/<int(max={MAX_ID}):company_id>/post", methods=["GET", "POST"])
+@bp.route(f"/intake/<{ID}:company_id>/post", methods=["GET", "POST"])
 @moderator_required
 def intake_post(company_id: int):
-    company = _company_or_abort(company_id)
+    company = fetch_or_abort(lambda: intake.company_for_intake(current_user, company_id))
     form = IntakePostForm(company)
     if form.validate_on_submit():
+        # not commit_action: the Forbidden of a suspended company is told on the form, not as a 403 page
         try:
             post = intake.publish_for_company(current_user, company, form.post_data(), form.consent.data,
                                               form.consent_note.data)
@@ -71,13 +66,4 @@ def intake_post(company_id: int):
             return redirect(url_for("moderation.intake"))
     return render_template("moderation/intake_post.html", form=form, company=company,
                            units=categories.COMMON_UNITS)
-
-
-def _company_or_abort(company_id: int):
-    try:
-        return intake.company_for_intake(current_user, company_id)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
 

@@ -12,15 +12,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import permissions
-from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Post
 from ..services import moderation, paging
 from ..services import posts as post_rules
-from ..web import commit_action, redirect_next
+from ..web import ID, commit_result, fetch_or_abort, flash_outcome, redirect_next
 from . import bp
 from .forms import (
-    MAX_ID,
     ActionForm,
     BulkForm,
     LiftSuspensionForm,
@@ -59,10 +57,10 @@ def queue():
                            notices=paging.page_notices(page, request.args.get("page")),
                            reject_forms={post.id: RejectForm(prefix=f"reject-{post.id}") for post in page.items},
                            bulk_form=BulkForm(prefix="bulk"),
-                           post_moderation=current_app.config["POST_MODERATION"] == "post")
+                           post_moderation=not post_rules.pre_moderation())
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>/approve", methods=["POST"])
+@bp.route(f"/posts/<{ID}:post_id>/approve", methods=["POST"])
 @moderator_required
 def approve(post_id: int):
     post = _post(post_id)
@@ -70,7 +68,7 @@ def approve(post_id: int):
                 lambda done: _("“%(title)s” is approved.", title=post.title))
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>/reject", methods=["POST"])
+@bp.route(f"/posts/<{ID}:post_id>/reject", methods=["POST"])
 @moderator_required
 def reject(post_id: int):
     post = _post(post_id)
@@ -106,71 +104,60 @@ def _post(post_id: int) -> Post:
 # --------------------------------------------------------------------------- companies
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>")
+@bp.route(f"/companies/<{ID}:company_id>")
 @moderator_required
 def company(company_id: int):
-    file = _call(lambda: moderation.company_file(current_user, company_id))
+    file = fetch_or_abort(lambda: moderation.company_file(current_user, company_id))
     return render_template("moderation/company.html", file=file, company=file.company, report_form=ReportForm(),
                            suspend_form=SuspendForm(), lift_form=LiftSuspensionForm())
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>/verify", methods=["POST"])
+@bp.route(f"/companies/<{ID}:company_id>/verify", methods=["POST"])
 @moderator_required
 def verify_company(company_id: int):
     return _company_action(company_id, ActionForm(), moderation.verify_company, _("The company is verified."))
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>/unverify", methods=["POST"])
+@bp.route(f"/companies/<{ID}:company_id>/unverify", methods=["POST"])
 @moderator_required
 def unverify_company(company_id: int):
     return _company_action(company_id, ActionForm(), moderation.unverify_company,
                            _("The company is no longer marked as verified."))
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>/report", methods=["POST"])
+@bp.route(f"/companies/<{ID}:company_id>/report", methods=["POST"])
 @moderator_required
 def report_company(company_id: int):
     form = ReportForm()
-    return _company_action(company_id, form, lambda user, found: moderation.report_company(user, found,
-                                                                                           form.text.data),
-                           _("Your report is recorded."))
+    return _company_action(company_id, form, moderation.report_company, _("Your report is recorded."),
+                           form.text.data)
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>/suspend", methods=["POST"])
+@bp.route(f"/companies/<{ID}:company_id>/suspend", methods=["POST"])
 @moderator_required
 def suspend_company(company_id: int):
     form = SuspendForm()
-    return _company_action(company_id, form, lambda user, found: moderation.suspend_company(user, found,
-                                                                                            form.reason.data),
-                           _("The company is suspended: its posts are hidden and its members have been told."))
+    return _company_action(company_id, form, moderation.suspend_company,
+                           _("The company is suspended: its posts are hidden and its members have been told."),
+                           form.reason.data)
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>/lift-suspension", methods=["POST"])
+@bp.route(f"/companies/<{ID}:company_id>/lift-suspension", methods=["POST"])
 @moderator_required
 def lift_suspension(company_id: int):
     form = LiftSuspensionForm()
-    return _company_action(company_id, form, lambda user, found: moderation.lift_suspension(user, found,
-                                                                                            form.note.data),
-                           _("The suspension is lifted: the company's posts are visible again."))
+    return _company_action(company_id, form, moderation.lift_suspension,
+                           _("The suspension is lifted: the company's posts are visible again."), form.note.data)
 
 
-def _company_action(company_id: int, form, action, success_message: str):
-    found = _call(lambda: moderation.company_for(current_user, company_id))
-    return _act(form, lambda: action(current_user, found), lambda done: success_message,
+def _company_action(company_id: int, form, action, success_message: str, *texts):
+    """``action(moderator, company, *texts)`` on a company of the moderator's territory, back to its page."""
+    found = fetch_or_abort(lambda: moderation.company_for(current_user, company_id))
+    return _act(form, lambda: action(current_user, found, *texts), lambda done: success_message,
                 "moderation.company", company_id=company_id)
 
 
 # --------------------------------------------------------------------------- one way to run an action
-
-
-def _call(function):
-    """A read that may be refused: 404 / 403 for what does not exist or is out of reach."""
-    try:
-        return function()
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
 
 
 def _act(form, action, success, endpoint: str = "moderation.queue", **values):
@@ -178,10 +165,6 @@ def _act(form, action, success, endpoint: str = "moderation.queue", **values):
     if not form.validate_on_submit():
         flash(first_error(form) or _("The request could not be understood."), "danger")
         return redirect_next(endpoint, **values)
-    outcome = []
-    error = commit_action(lambda: outcome.append(action()))
-    if error is not None:
-        flash(str(error.message), "danger")
-    else:
-        flash(success(outcome[0]), "success")
+    done, error = commit_result(action)
+    flash_outcome(error, lambda: success(done))
     return redirect_next(endpoint, **values)

@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("posts", __name__)
 
-from . import views_owner, views_public  # noqa: E402,F401  (routes register on bp)
+from . import views_owner, views_public  # noqa: E402  (routes register on bp)
+
+__all__ = ["bp", "views_owner", "views_public"]

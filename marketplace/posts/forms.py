@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from ..errors import DomainError
-from ..forms import strip
+from ..forms import check_rule, strip
 from ..models import CloseReason, Company, Post, PostKind
 from ..services import categories, geo
 from ..services.posts import (
@@ -165,14 +165,14 @@ class PostForm(FlaskForm):
             raise ValidationError(_l("Enter the postcode of the place."))
         if len(field.data) > 10:
             raise ValidationError(_l("A French postcode has exactly 5 digits."))
-        _check(geo.communes_for, field.data)
+        check_rule(geo.communes_for, field.data)
 
     def validate_city(self, field):
         if not _elsewhere(self) or self.postcode.errors or not self.postcode.data:
             return
         if len(field.data or "") > 120:
             raise ValidationError(_l("%(max)d characters at most.", max=120))
-        _check(lambda city: geo.find_commune(self.postcode.data, city), field.data)
+        check_rule(lambda city: geo.find_commune(self.postcode.data, city), field.data)
 
     def validate_available_until(self, field):
         if field.data is None:
@@ -195,7 +195,6 @@ class PostForm(FlaskForm):
             radius_km=self.radius_km.data, available_from=self.available_from.data,
             available_until=self.available_until.data, is_free=PRICES.get(self.price.data),
         )
-
 
     def show_domain_error(self, exc: DomainError) -> bool:
         return show_domain_error(self, exc)
@@ -224,13 +223,6 @@ def initial_data(post: Post) -> dict:
         "postcode": None if same_place else data.postcode, "city": None if same_place else data.city,
         "available_from": data.available_from, "available_until": data.available_until, "price": price,
     }
-
-
-def _check(check, value) -> None:
-    try:
-        check(value)
-    except DomainError as exc:
-        raise ValidationError(str(exc.message)) from exc
 
 
 class CloseForm(FlaskForm):

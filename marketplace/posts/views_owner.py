@@ -18,12 +18,10 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Company, Post, PostStatus
 from ..services import categories, paging, photos, posts
-from ..web import commit_action, redirect_next
+from ..web import ID, commit_action, commit_result, flash_outcome, redirect_next
 from . import bp
 from .forms import CloseForm, ConfirmForm, PhotoForm, PostForm, initial_data, show_domain_error
 
-MAX_ID = 2**31 - 1  # larger ids cannot exist (PostgreSQL integer): the router answers 404 before the database
-ID = f"int(max={MAX_ID})"
 PUBLIC_PHOTO_MAX_AGE = 60 * 60
 
 
@@ -36,16 +34,13 @@ def create():
     company = _own_company()
     form = PostForm(company)
     if form.validate_on_submit():
-        created: list[Post] = []
-
-        def action():
+        def action() -> Post:
             post = posts.create_post(current_user, company, form.post_data(), submit=form.wants_submission)
             photos.add_photos(current_user, post, _uploads(form.photos))
-            created.append(post)
+            return post
 
-        error = commit_action(action)
+        post, error = commit_result(action)
         if error is None:
-            post = created[0]
             flash(_saved_message(None, post), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
         _show_error(form, error)
@@ -62,7 +57,7 @@ def edit(post_id: int):
     form = PostForm(post.company, data=initial_data(post))
     if form.validate_on_submit():
         before = post.status
-        submit = form.wants_submission and post.status in (PostStatus.DRAFT, PostStatus.REJECTED)
+        submit = form.wants_submission and "submit" in posts.allowed_actions(post)
 
         def action():
             posts.update_post(current_user, post, form.post_data())
@@ -79,7 +74,7 @@ def edit(post_id: int):
 
 
 def _form_context() -> dict:
-    return {"units": categories.COMMON_UNITS, "pre_moderation": current_app.config["POST_MODERATION"] != "post",
+    return {"units": categories.COMMON_UNITS, "pre_moderation": posts.pre_moderation(),
             "max_photos": current_app.config["PHOTO_MAX_COUNT"],
             "max_photo_mb": f"{current_app.config['PHOTO_MAX_BYTES'] / (1024 * 1024):.3g}"}
 
@@ -91,7 +86,7 @@ def _saved_message(before: PostStatus | None, post: Post) -> str:
         return _("The draft is saved: only your company and the CCI can see it. Submit it when it is ready.")
     if status is PostStatus.PENDING and before in (None, PostStatus.DRAFT, PostStatus.REJECTED):
         return _("Your post is submitted: the CCI checks it before it is published.")
-    if status is PostStatus.PENDING and before is PostStatus.PUBLISHED:
+    if status is PostStatus.PENDING and before in (PostStatus.PUBLISHED, PostStatus.EXPIRED):
         return _("Your changes are saved. As they change what the post is about, the CCI checks it again "
                  "before it is shown.")
     if status is PostStatus.PUBLISHED and before is not PostStatus.PUBLISHED:
@@ -108,7 +103,7 @@ def submit(post_id: int):
     post = _editable_post(post_id)
     before = post.status
     error = commit_action(lambda: posts.submit_post(current_user, post))
-    _flash_outcome(error, lambda: _saved_message(before, post))
+    flash_outcome(error, lambda: _saved_message(before, post))
     return redirect_next("posts.detail", post_id=post_id)
 
 
@@ -117,7 +112,7 @@ def submit(post_id: int):
 def renew(post_id: int):
     post = _editable_post(post_id)
     error = commit_action(lambda: posts.renew_post(current_user, post))
-    _flash_outcome(error, lambda: _renewed_message(post))
+    flash_outcome(error, lambda: _renewed_message(post))
     return redirect_next("posts.detail", post_id=post_id)
 
 
@@ -156,19 +151,18 @@ def delete(post_id: int):
             flash(_("The post “%(title)s” is deleted.", title=title), "success")
             return redirect(url_for("posts.my_posts"))
         flash(str(error.message), "danger")
-    return render_template("posts/delete.html", post=post, form=form)
+    return render_template("posts/delete.html", post=post, form=form, can_close="close" in posts.allowed_actions(post))
 
 
 @bp.route("/posts/renew/<token>")
 def renew_from_mail(token: str):
     """One click from the reminder mail: the signed link is the authorization (no login needed)."""
-    renewed: list[Post] = []
-    error = commit_action(lambda: renewed.append(posts.renew_from_token(token)))
+    post, error = commit_result(lambda: posts.renew_from_token(token))
     if error is not None:
         flash(str(error.message), "danger")
         return redirect(url_for("posts.my_posts"))
-    flash(_renewed_message(renewed[0]), "success")
-    return redirect(url_for("posts.detail", post_id=renewed[0].id))
+    flash(_renewed_message(post), "success")
+    return redirect(url_for("posts.detail", post_id=post.id))
 
 
 # --------------------------------------------------------------------------- my posts
@@ -179,10 +173,12 @@ def renew_from_mail(token: str):
 def my_posts():
     company = _own_company()
     status, ignored = _status_filter(request.args.get("status"))
-    page = paging.page_of(*posts.company_listing(company, status), paging.parse_page(request.args.get("page")),
+    raw_page = request.args.get("page")
+    page = paging.page_of(*posts.company_listing(company, status), paging.parse_page(raw_page),
                           current_app.config["POSTS_PER_PAGE"])
     return render_template("posts/my_posts.html", company=company, page=page, status=status,
                            counts=posts.status_counts(company), ignored_status=ignored,
+                           notices=paging.page_notices(page, raw_page),
                            actions={post.id: posts.allowed_actions(post) for post in page.items},
                            expiry_date=posts.expiry_date)
 
@@ -209,7 +205,7 @@ def upload_photo(post_id: int):
         flash(_("Choose one or more photos to add."), "danger")
     else:
         error = commit_action(lambda: photos.add_photos(current_user, post, uploads))
-        _flash_outcome(error, lambda: ngettext("%(num)d photo added.", "%(num)d photos added.", len(uploads)))
+        flash_outcome(error, lambda: ngettext("%(num)d photo added.", "%(num)d photos added.", len(uploads)))
     return redirect(url_for("posts.edit", post_id=post_id, _anchor="photos"))
 
 
@@ -218,7 +214,7 @@ def upload_photo(post_id: int):
 def delete_photo(post_id: int, photo_id: int):
     post = _editable_post(post_id)
     error = commit_action(lambda: photos.delete_photo(current_user, post, photo_id))
-    _flash_outcome(error, lambda: _("The photo is deleted."))
+    flash_outcome(error, lambda: _("The photo is deleted."))
     return redirect(url_for("posts.edit", post_id=post_id, _anchor="photos"))
 
 
@@ -269,11 +265,4 @@ def _editable_post(post_id: int) -> Post:
 
 def _show_error(form, error: DomainError) -> None:
     if not show_domain_error(form, error):
-        flash(str(error.message), "danger")
-
-
-def _flash_outcome(error: DomainError | None, success) -> None:
-    if error is None:
-        flash(success(), "success")
-    else:
         flash(str(error.message), "danger")

@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from .. import permissions
 from ..models import Category, PostKind, PostStatus
-from ..services import catalogue, categories, geo
+from ..services import catalogue, categories, geo, paging
 from ..services.posts import allowed_actions, expiry_date
+from ..web import ID
 from . import bp
 
-MAX_ID = 2**31 - 1  # larger ids cannot exist (PostgreSQL integer): the router answers 404 before the database
 FILTER_NAMES = {"kind": _l("Offers or needs"), "category": _l("Category"), "region": _l("Region"),
                 "departement": _l("Département"), "free": _l("Free only")}
 EXTRA_STATUS_LABELS = {catalogue.SUSPENDED: _l("Company suspended")}
@@ -29,7 +29,7 @@ def catalogue_view():
                            regions=geo.regions(), departement_groups=catalogue.departements_by_region())
 
 
-@bp.route(f"/posts/<int(max={MAX_ID}):post_id>")
+@bp.route(f"/posts/<{ID}:post_id>")
 def detail(post_id: int):
     post = catalogue.post_with_details(post_id)
     if post is None or not permissions.can_view_post(current_user, post):
@@ -40,7 +40,7 @@ def detail(post_id: int):
                            actions=allowed_actions(post) if manages else frozenset())
 
 
-@bp.route(f"/companies/<int(max={MAX_ID}):company_id>")
+@bp.route(f"/companies/<{ID}:company_id>")
 def company(company_id: int):
     found = catalogue.get_company(company_id)
     if found is None:
@@ -61,7 +61,7 @@ def _per_page() -> int:
 
 
 def _requested_page() -> int | None:
-    return catalogue.parse_page(request.args.get("page"))
+    return paging.parse_page(request.args.get("page"))
 
 
 def _filter_notices(parsed: catalogue.ParsedFilters) -> list[str]:
@@ -69,13 +69,8 @@ def _filter_notices(parsed: catalogue.ParsedFilters) -> list[str]:
                filter=FILTER_NAMES[name]) for name in parsed.ignored]
 
 
-def _page_notices(page: catalogue.Page) -> list[str]:
-    raw = request.args.get("page") or ""
-    if raw.strip() and _requested_page() is None:
-        return [_l("The page number was not understood: the first page is shown.")]
-    if page.out_of_range:
-        return [_l("There are fewer pages than that: the last page is shown.")]
-    return []
+def _page_notices(page: paging.Page) -> list[str]:
+    return paging.page_notices(page, request.args.get("page"))
 
 
 # --------------------------------------------------------------------------- template helpers (any template)

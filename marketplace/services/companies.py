@@ -98,13 +98,7 @@ def _apply(company: Company, details: CompanyDetails) -> None:
     company.legal_name = _required_text(details.legal_name, _l("legal name"), 200)
     company.address = _required_text(details.address, _l("address"), 250)
     company.siret, company.siren, company.naf_code, company.phone = siret, siret[:9], naf_code, phone
-    _locate(company, commune)
-
-
-def _locate(company: Company, commune: geo.Commune) -> None:
-    company.postcode, company.city, company.insee_code = commune.postcode, commune.name, commune.insee
-    company.latitude, company.longitude = commune.latitude, commune.longitude
-    company.departement, company.region = commune.departement, commune.region
+    geo.locate(company, commune.location())
 
 
 def _ensure_siret_free(siret: str, company: Company) -> None:

@@ -21,23 +21,22 @@ _ROLLBACK_KEY = "marketplace.after_rollback"
 
 
 def after_commit(callback: Callable[[], None], session: Session | None = None) -> None:
+    _register(_KEY, callback, session)
+
+
+def after_rollback(callback: Callable[[], None], session: Session | None = None) -> None:
+    _register(_ROLLBACK_KEY, callback, session)
+
+
+def _register(key: str, callback: Callable[[], None], session: Session | None) -> None:
+    """Keep ``callback`` with the transaction (or savepoint) now open, to run or drop it when that one ends."""
     from ..extensions import db
 
     target = session or db.session()
     if not target.in_transaction():
         target.begin()  # else a rollback before any query would not drop the callback
     transaction = target.get_nested_transaction() or target.get_transaction()
-    target.info.setdefault(_KEY, []).append((transaction, callback))
-
-
-def after_rollback(callback: Callable[[], None], session: Session | None = None) -> None:
-    from ..extensions import db
-
-    target = session or db.session()
-    if not target.in_transaction():
-        target.begin()
-    transaction = target.get_nested_transaction() or target.get_transaction()
-    target.info.setdefault(_ROLLBACK_KEY, []).append((transaction, callback))
+    target.info.setdefault(key, []).append((transaction, callback))
 
 
 @event.listens_for(Session, "after_commit")

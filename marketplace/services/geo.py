@@ -12,6 +12,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -48,6 +49,25 @@ class Commune:
     departement_name: str
     region: str
     region_name: str
+
+    def location(self) -> dict[str, object]:
+        """The location columns (``LOCATION_FIELDS``) of a company or a post placed in this commune."""
+        return {"postcode": self.postcode, "city": self.name, "insee_code": self.insee, "latitude": self.latitude,
+                "longitude": self.longitude, "departement": self.departement, "region": self.region}
+
+
+LOCATION_FIELDS = ("postcode", "city", "insee_code", "latitude", "longitude", "departement", "region")
+
+
+def location_of(located) -> dict[str, object]:
+    """The location columns of a company or a post, to place another row at the same spot."""
+    return {name: getattr(located, name) for name in LOCATION_FIELDS}
+
+
+def locate(target, location: Mapping[str, object]) -> None:
+    """Set the location columns of a company or a post (from ``Commune.location`` or ``location_of``)."""
+    for name in LOCATION_FIELDS:
+        setattr(target, name, location[name])
 
 
 @dataclass(frozen=True)

@@ -255,30 +255,37 @@ class ItemReader:
         commune of that postcode nearest to the item's coordinates (noted for the operator)."""
         postcode, city = self.value("postcode"), self.text("city", CITY_MAX)
         lat, lon = self.number("lat", -90, 90, nullable=False), self.number("lon", -180, 180, nullable=False)
+        communes = self._communes(postcode)
+        if communes is None or city is None:
+            return None
+        try:
+            return geo.find_commune(postcode, city)
+        except geo.CityNotInPostcode:
+            return self._nearest(communes, postcode, city, lat, lon)
+
+    def _communes(self, postcode: Any) -> list[geo.Commune] | None:
+        """The communes of the postcode; None when it is missing or not a known postcode (a problem noted)."""
         if postcode is _MISSING:
             return None
         if not isinstance(postcode, str):
             self.problem(f"postcode must be a string of 5 digits, got {_show(postcode)}")
             return None
         try:
-            communes = geo.communes_for(postcode)
+            return geo.communes_for(postcode)
         except geo.InvalidPostcode:
             self.problem(f"postcode must be 5 digits, got {_show(postcode)}")
-            return None
         except geo.UnknownPostcode:
             self.problem(f"unknown postcode {_show(postcode)}")
+        return None
+
+    def _nearest(self, communes: list[geo.Commune], postcode: str, city: str, lat: float | None,
+                 lon: float | None) -> geo.Commune | None:
+        """The commune of the postcode nearest to the item's coordinates, noted for the operator (None without)."""
+        if lat is None or lon is None:
             return None
-        if city is None:
-            return None
-        try:
-            return geo.find_commune(postcode, city)
-        except geo.CityNotInPostcode:
-            if lat is None or lon is None:
-                return None
-            nearest = min(communes, key=lambda c: geo.distance_km(lat, lon, c.latitude, c.longitude))
-            self.note(f"{city!r} is not a commune of postcode {postcode}: {nearest.name!r} used "
-                      f"(nearest to {lat}, {lon})")
-            return nearest
+        nearest = min(communes, key=lambda c: geo.distance_km(lat, lon, c.latitude, c.longitude))
+        self.note(f"{city!r} is not a commune of postcode {postcode}: {nearest.name!r} used (nearest to {lat}, {lon})")
+        return nearest
 
 
 def check_company(reader: ItemReader) -> CompanyItem | None:
@@ -472,7 +479,7 @@ def _company_for(item: CompanyItem, by_siret: dict[str, Company], result: Import
     result.companies_created += 1
     company = Company(legal_name=item.name, siret=item.siret, siren=item.siret[:9], naf_code=item.naf_code,
                       address=item.address, phone="", contact_email=item.contact_email, verified=False,
-                      external_ref=item.key, **_location(item.commune))
+                      external_ref=item.key, **item.commune.location())
     db.session.add(company)
     return company
 
@@ -483,13 +490,8 @@ def _new_post(item: PostItem, company: Company, now) -> Post:
         description=item.description, quantity=item.quantity, unit=item.unit, radius_km=item.radius_km,
         available_from=item.available_from, available_until=item.available_until, is_free=item.is_free,
         status=PostStatus.PUBLISHED, entered_by_cci=False, external_ref=item.key, moderated_by=None,
-        submitted_at=now, published_at=now, renewed_at=now, moderated_at=now, **_location(item.commune),
+        submitted_at=now, published_at=now, renewed_at=now, moderated_at=now, **item.commune.location(),
     )
-
-
-def _location(commune: geo.Commune) -> dict[str, Any]:
-    return dict(postcode=commune.postcode, city=commune.name, insee_code=commune.insee, latitude=commune.latitude,
-                longitude=commune.longitude, departement=commune.departement, region=commune.region)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -95,14 +95,10 @@ def reader_locale(post: Post) -> str:
 # --------------------------------------------------------------------------- the queue
 
 
-def _post_moderation() -> bool:
-    return current_app.config["POST_MODERATION"] == "post"
-
-
 def awaiting_review_condition():
     """Pending posts; under post-moderation also the published posts no moderator has seen yet."""
     pending = Post.status == PostStatus.PENDING
-    if not _post_moderation():
+    if post_rules.pre_moderation():
         return pending
     return sa.or_(pending, sa.and_(Post.status == PostStatus.PUBLISHED, Post.moderated_at.is_(None)))
 
@@ -110,7 +106,7 @@ def awaiting_review_condition():
 def is_awaiting_review(post: Post) -> bool:
     if post.status is PostStatus.PENDING:
         return True
-    return _post_moderation() and post.status is PostStatus.PUBLISHED and post.moderated_at is None
+    return not post_rules.pre_moderation() and post.status is PostStatus.PUBLISHED and post.moderated_at is None
 
 
 def territory_condition(moderator: User):
@@ -267,6 +263,11 @@ class CompanyFile:
     reports: list[AuditLog]
     history: list[AuditLog]
 
+    @property
+    def post_titles(self) -> dict[int, str]:
+        """The titles of the company's posts by id, for the links of its history."""
+        return {post.id: post.title for _, posts in self.posts_by_status for post in posts}
+
 
 def company_file(moderator: User, company_id: int) -> CompanyFile:
     company = company_for(moderator, company_id)
@@ -292,6 +293,11 @@ ACTION_LABELS = {
     "post.approve": _l("Post approved"),
     "post.reject": _l("Post rejected"),
     "post.intake": _l("Post entered by the CCI"),
+    "post.edit": _l("Post edited by the CCI"),
+    "post.submit": _l("Post submitted by the CCI"),
+    "post.close": _l("Post closed by the CCI"),
+    "post.renew": _l("Post renewed by the CCI"),
+    "post.delete": _l("Post deleted by the CCI"),
     "company.verify": _l("Company verified"),
     "company.unverify": _l("Company no longer verified"),
     "company.report": _l("Report on a company"),

@@ -28,8 +28,9 @@ def page_of(count_statement: sa.Select, items_statement: sa.Select, requested: i
 
 
 def page_notices(page: Page, raw: str | None) -> list:
-    """What to tell about the page number asked for (``raw``, as typed): not understood, or past the end."""
-    if raw is not None and parse_page(raw) is None:
+    """What to tell about the page number asked for (``raw``, as typed; blank: none asked): not understood, or
+    past the end."""
+    if (raw or "").strip() and parse_page(raw) is None:
         return [_l("The page number was not understood: the first page is shown.")]
     if page.out_of_range:
         return [_l("There are fewer pages than that: the last page is shown.")]

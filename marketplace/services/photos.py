@@ -116,6 +116,8 @@ def add_photos(actor, post: Post, uploads: list[Upload]) -> list[PostPhoto]:
     if len(post.photos) + len(uploads) > limit:
         raise InvalidPhoto(_l("A post has %(max)d photos at most: delete one before adding another.", max=limit))
     prepared = [prepare(upload) for upload in uploads]  # every file checked before any is written
+    if prepared:
+        posts.audit_staff_action(actor, "post.edit", post, photos_added=len(prepared))
     return [_record(post, photo) for photo in prepared]
 
 
@@ -124,6 +126,7 @@ def delete_photo(actor, post: Post, photo_id: int) -> None:
     photo = next((p for p in post.photos if p.id == photo_id), None)
     if photo is None:
         raise NotFound(_l("This photo does not exist, or no longer does."))
+    posts.audit_staff_action(actor, "post.edit", post, photo_deleted=photo.id)
     post.photos.remove(photo)  # delete-orphan: the row goes with the flush
     for position, other in enumerate(post.photos):
         other.position = position

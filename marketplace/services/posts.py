@@ -23,6 +23,8 @@ from . import audit, geo, notifications, tokens
 
 RENEW = "renew-post"
 SIGNIFICANT_FIELDS = ("kind", "category", "title", "description")
+AUDITED_FIELDS = (*SIGNIFICANT_FIELDS, "quantity", "unit", "radius_km", "available_from", "available_until",
+                  "is_free", "postcode", "city")  # what the audit log names when the CCI edits a post
 TITLE_MAX, DESCRIPTION_MAX, UNIT_MAX = 150, 5000, 40
 QUANTITY_MAX = 1e9
 RADIUS_MIN, RADIUS_MAX = 1, 1000
@@ -160,10 +162,15 @@ def update_post(actor: User, post: Post, data: PostData) -> Post:
     _ensure_can_edit(actor, post)
     cleaned = clean(data)
     significant = any(getattr(post, name) != getattr(cleaned, name) for name in SIGNIFICANT_FIELDS)
+    before = {name: getattr(post, name) for name in AUDITED_FIELDS}
     _apply(post, cleaned)
-    if significant and post.status is PostStatus.PUBLISHED and not permissions.is_moderator(actor):
+    audit_staff_action(actor, "post.edit", post,
+                       fields=[name for name, old in before.items() if getattr(post, name) != old])
+    # an expired post comes back online with one click ("renew"): what it is about must be checked again too
+    if significant and post.status in (PostStatus.PUBLISHED, PostStatus.EXPIRED) \
+            and not permissions.is_moderator(actor):
         post.moderated_at = None
-        if _pre_moderation():
+        if pre_moderation():
             post.status = PostStatus.PENDING
             post.submitted_at = utcnow()
     return post
@@ -180,6 +187,13 @@ def ensure_can_edit(actor: User, post: Post) -> None:
 _ensure_can_edit = ensure_can_edit
 
 
+def audit_staff_action(actor: User | None, action: str, target, reason: str | None = None, **details) -> None:
+    """The audit entry of a change the CCI staff makes to a company's post (its own members' are not logged)."""
+    company = target.company if isinstance(target, Post) else target
+    if actor is not None and not permissions.can_act_for_company(actor, company):
+        audit.record(actor, action, target, reason=reason, **details)
+
+
 def _apply(post: Post, data: PostData) -> None:
     for name in ("kind", "category", "title", "description", "quantity", "unit", "radius_km",
                  "available_from", "available_until", "is_free"):
@@ -189,22 +203,15 @@ def _apply(post: Post, data: PostData) -> None:
 
 def _locate(post: Post, postcode: str | None, city: str | None) -> None:
     """Another postcode when given, else the company's own location."""
-    if postcode:
-        commune = geo.find_commune(postcode, city)
-        post.postcode, post.city, post.insee_code = commune.postcode, commune.name, commune.insee
-        post.latitude, post.longitude = commune.latitude, commune.longitude
-        post.departement, post.region = commune.departement, commune.region
-        return
-    company = post.company
-    post.postcode, post.city, post.insee_code = company.postcode, company.city, company.insee_code
-    post.latitude, post.longitude = company.latitude, company.longitude
-    post.departement, post.region = company.departement, company.region
+    location = geo.find_commune(postcode, city).location() if postcode else geo.location_of(post.company)
+    geo.locate(post, location)
 
 
 # --------------------------------------------------------------------------- lifecycle
 
 
-def _pre_moderation() -> bool:
+def pre_moderation() -> bool:
+    """Whether a post waits for a moderator before it is published (``POST_MODERATION``, "pre" or "post")."""
     return current_app.config["POST_MODERATION"] != "post"
 
 
@@ -215,10 +222,11 @@ def submit_post(actor: User, post: Post) -> Post:
         raise InvalidTransition(_l("Only a draft or a rejected post can be submitted."))
     if post.company.is_suspended:
         raise Forbidden(_l("This company is suspended: it cannot publish for now. Contact your CCI."))
+    audit_staff_action(actor, "post.submit", post)
     post.submitted_at = utcnow()
     post.rejection_reason = None
     post.moderated_by, post.moderated_at = None, None  # a new submission: not reviewed yet (e.g. after a rejection)
-    if _pre_moderation():
+    if pre_moderation():
         post.status = PostStatus.PENDING
     else:
         _publish(post, moderator=None)
@@ -284,6 +292,7 @@ def close_post(actor: User, post: Post, reason: str, exchanged_quantity: float |
     if close_reason is CloseReason.FULFILLED:
         post.exchanged_quantity = _quantity(exchanged_quantity, "exchanged_quantity")
     post.status, post.close_reason, post.closed_at = PostStatus.CLOSED, close_reason, utcnow()
+    audit_staff_action(actor, "post.close", post, reason=close_reason.value)
     return post
 
 
@@ -296,6 +305,7 @@ def renew_post(actor: User | None, post: Post) -> Post:
     if post.available_until and post.available_until < today():
         raise InvalidTransition(_l("The end date of this post has passed: change it to renew the post."))
     post.status, post.renewed_at, post.reminder_sent_at = PostStatus.PUBLISHED, utcnow(), None
+    audit_staff_action(actor, "post.renew", post)
     return post
 
 
@@ -304,6 +314,7 @@ def delete_post(actor: User, post: Post) -> list[str]:
     if not permissions.can_edit_post(actor, post):
         raise Forbidden(_l("You cannot delete this post."))
     filenames = [photo.filename for photo in post.photos]
+    audit_staff_action(actor, "post.delete", post.company, post=post.id, title=post.title)  # the post itself goes
     db.session.delete(post)
     db.session.flush()
     return filenames
