@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..extensions import db
 from ..models import Post
-from ..services import moderation, paging
+from ..services import accounts, moderation, paging
 from ..services import posts as post_rules
 from ..web import ID, commit_result, fetch_or_abort, flash_outcome, redirect_next
 from . import bp
@@ -148,6 +148,21 @@ def lift_suspension(company_id: int):
     form = LiftSuspensionForm()
     return _company_action(company_id, form, moderation.lift_suspension,
                            _("The suspension is lifted: the company's posts are visible again."), form.note.data)
+
+
+@bp.route(f"/companies/<{ID}:company_id>/members/<{ID}:member_id>/accept", methods=["POST"])
+@moderator_required
+def accept_member(company_id: int, member_id: int):
+    return _act(ActionForm(), lambda: accounts.accept_member(current_user, member_id),
+                lambda member: _("%(name)s is now a member of the company.", name=member.full_name),
+                "moderation.company", company_id=company_id)
+
+
+@bp.route(f"/companies/<{ID}:company_id>/members/<{ID}:member_id>/refuse", methods=["POST"])
+@moderator_required
+def refuse_member(company_id: int, member_id: int):
+    return _act(ActionForm(), lambda: accounts.refuse_member(current_user, member_id),
+                lambda done: _("The request has been declined."), "moderation.company", company_id=company_id)
 
 
 def _company_action(company_id: int, form, action, success_message: str, *texts):

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import AuditLog, Company, MembershipStatus, Role, User, UserTerritory, normalize_email
 from ..models.types import utcnow
 from .. import permissions
-from . import audit, companies, geo, mail, passwords, tokens
+from . import audit, companies, geo, mail, notifications, passwords, tokens
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
@@ -80,8 +80,9 @@ def register(data: Registration) -> User:
     check_password_strength(data.password)
     siret = companies.normalize_siret(data.company.siret)
     company = Company.by_siren(siret[:9])
-    # a company entered by the CCI or imported has no member yet: its first registrant takes it on
-    status = MembershipStatus.PENDING if company and company.active_members else MembershipStatus.ACTIVE
+    # An existing company is joined on approval: by a member, or by a CCI moderator when it has none (entered by
+    # the CCI, imported, or left by everyone) — a public SIRET must not be enough to speak for a company.
+    status = MembershipStatus.PENDING if company else MembershipStatus.ACTIVE
     if company is None:
         company = companies.create_company(data.company)
     user = User(email=email, full_name=_name(data.full_name), password_hash=passwords.hash_password(data.password),
@@ -119,10 +120,26 @@ def send_confirmation(user: User) -> None:
 
 
 def _tell_members_of_request(company: Company, newcomer: User) -> None:
+    """The company's members answer the request; without any, the moderators of its territory do."""
+    if not company.active_members:
+        _tell_moderators_of_request(company, newcomer)
+        return
     link = url_for("account.members", _external=True)
     for member in company.active_members:
         mail.send_after_commit(member.email, _l("A colleague asks to join your company"), "member_request",
                                locale=member.locale, member=member, newcomer=newcomer, company=company, link=link)
+
+
+def _tell_moderators_of_request(company: Company, newcomer: User) -> None:
+    link = url_for("moderation.company", company_id=company.id)
+    moderators = db.session.scalars(db.select(User).join(User.territories).where(
+        User.role.in_([Role.MODERATOR, Role.ADMIN]), UserTerritory.departement == company.departement)).all()
+    for moderator in moderators:
+        notifications.notify(moderator, _l("%(name)s asks to join %(company)s, which has no member yet.",
+                                           name=newcomer.full_name, company=company.legal_name),
+                             link=link, mail_template="member_request_staff",
+                             mail_subject=_l("A membership request needs your answer"),
+                             newcomer=newcomer, company=company)
 
 
 def confirm_email(token: str) -> User:
@@ -202,6 +219,7 @@ def update_profile(user: User, full_name: str) -> None:
 def accept_member(actor: User, member_id: int) -> User:
     member = _pending_member_of(actor, member_id)
     member.membership = MembershipStatus.ACTIVE
+    _audit_staff_decision(actor, "company.accept_member", member)
     mail.send_after_commit(member.email, _l("You have joined %(company)s", company=member.company.legal_name),
                            "member_accepted", locale=member.locale, member=member)
     return member
@@ -210,15 +228,26 @@ def accept_member(actor: User, member_id: int) -> User:
 def refuse_member(actor: User, member_id: int) -> None:
     """Refusing a request deletes the account that asked: it belongs to no company."""
     member = _pending_member_of(actor, member_id)
+    _audit_staff_decision(actor, "company.refuse_member", member)
     mail.send_after_commit(member.email, _l("Your request to join %(company)s was declined",
                                             company=member.company.legal_name),
                            "member_refused", locale=member.locale, member=member)
     _delete_user(member)
 
 
+def _audit_staff_decision(actor: User, action: str, member: User) -> None:
+    """A moderator answering a membership request acts for the CCI: it goes to the audit log."""
+    if permissions.is_staff(actor):
+        audit.record(actor, action, member.company, member=member.email)
+
+
 def _pending_member_of(actor: User, member_id: int) -> User:
     member = db.session.get(User, member_id)
-    if member is None or member.company_id != actor.company_id or not member.is_pending_member:
+    if member is None or not member.is_pending_member:
+        raise NotFound(_l("This membership request does not exist or has already been answered."))
+    if permissions.can_moderate_company(actor, member.company):
+        return member
+    if member.company_id != actor.company_id:
         raise NotFound(_l("This membership request does not exist or has already been answered."))
     if not permissions.can_manage_members(actor, member.company):
         raise Forbidden(_l("Only an active member of the company can answer this request."))

@@ -306,6 +306,8 @@ ACTION_LABELS = {
     "user.create_moderator": _l("Moderator account created"),
     "user.create_admin": _l("Administrator account created"),
     "company.intake": _l("Company entered by the CCI"),
+    "company.accept_member": _l("Membership request accepted"),
+    "company.refuse_member": _l("Membership request declined"),
     "import": _l("Posts imported from a file"),
 }
 TARGET_LABELS = {"post": _l("Post"), "company": _l("Company"), "user": _l("Person")}

@@ -7,7 +7,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import Company, MembershipStatus, User
+from marketplace.models import AuditLog, Company, MembershipStatus, Notification, User
 from marketplace.services import accounts, passwords
 
 from .. import factories
@@ -79,9 +79,47 @@ def test_a_row_pointing_at_a_missing_company_is_refused():
     raise AssertionError("a foreign key to a missing company was accepted")
 
 
-def test_first_person_to_register_a_company_entered_by_the_cci_becomes_its_active_member(client, outbox):
-    factories.CompanyFactory(siret=siret_for(888))  # created by intake or import: no member
+def test_registering_for_a_company_without_members_waits_for_a_moderator(client, outbox, login):
+    """A public SIRET is not enough to speak for a company entered by the CCI: its moderators decide."""
+    company = factories.CompanyFactory(siret=siret_for(888), departement="69")  # entered by intake: no member
+    moderator = factories.ModeratorFactory(departements=["69"], email="mod69@example.org")
+    factories.ModeratorFactory(departements=["75"], email="mod75@example.org")
     persist()
     response = client.post("/inscription", data=registration(email="first@example.org", siret=siret_for(888)))
     assert response.status_code == 200
-    assert User.by_email("first@example.org").membership == MembershipStatus.ACTIVE
+    newcomer = User.by_email("first@example.org")
+    assert newcomer.membership == MembershipStatus.PENDING
+    assert [m.recipients for m in outbox if m.recipients != ["first@example.org"]] == [["mod69@example.org"]]
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.user_id == moderator.id)) == 1
+
+    login(moderator)
+    response = client.post(f"/moderation/companies/{company.id}/members/{newcomer.id}/accept")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, newcomer.id).membership == MembershipStatus.ACTIVE
+    entry = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "company.accept_member")).one()
+    assert entry.actor_id == moderator.id and entry.details["member"] == "first@example.org"
+
+
+def test_a_moderator_of_another_territory_cannot_answer_a_membership_request(client, login):
+    company = factories.CompanyFactory(departement="69")
+    pending = factories.PendingMemberFactory(company=company)
+    outsider = factories.ModeratorFactory(departements=["75"])
+    persist()
+    login(outsider)
+    response = client.post(f"/moderation/companies/{company.id}/members/{pending.id}/accept")
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(User, pending.id).membership == MembershipStatus.PENDING
+
+
+def test_a_moderator_declines_a_membership_request(client, login, outbox):
+    company = factories.CompanyFactory(departement="69")
+    pending = factories.PendingMemberFactory(company=company, email="asker@example.org")
+    moderator = factories.ModeratorFactory(departements=["69"])
+    persist()
+    login(moderator)
+    client.post(f"/moderation/companies/{company.id}/members/{pending.id}/refuse")
+    db.session.expire_all()
+    assert User.by_email("asker@example.org") is None
+    assert [m.recipients for m in outbox] == [["asker@example.org"]]
