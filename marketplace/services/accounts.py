@@ -156,7 +156,7 @@ def authenticate(email: str, password: str) -> User:
     """The user with these credentials; the same message whether the email or the password is wrong."""
     user = User.by_email(email or "")
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password or "")  # same time as a known email
+        passwords.verify_password(passwords.dummy_hash(), password or "")  # same time as a known email
         raise InvalidCredentials(_l("Wrong email address or password."))
     if not passwords.verify_password(user.password_hash, password or ""):
         raise InvalidCredentials(_l("Wrong email address or password."))
