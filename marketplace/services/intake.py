@@ -12,7 +12,7 @@ from .. import permissions
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..models import Company, Post, User
-from . import accounts, audit, companies, geo, posts
+from . import accounts, audit, companies, geo, moderation, posts
 
 SEARCH_LIMIT = 20
 QUERY_MAX = 100
@@ -24,13 +24,6 @@ class OutsideTerritory(DomainError):
     """The company belongs to a département the moderator is not in charge of."""
 
 
-def territory_condition(moderator: User):
-    """SQL condition of the companies a moderator may act for (an administrator without territory: all)."""
-    if permissions.is_admin(moderator) and not moderator.territories:
-        return sa.true()
-    return Company.departement.in_(moderator.departements)
-
-
 def search_companies(moderator: User, query: str | None, limit: int = SEARCH_LIMIT) -> tuple[list[Company], bool]:
     """Companies of the moderator's territory whose SIRET/SIREN starts with the digits typed, or whose name
     contains the text typed; at most ``limit``, and whether there were more."""
@@ -40,7 +33,7 @@ def search_companies(moderator: User, query: str | None, limit: int = SEARCH_LIM
     digits = _SIRET_SEPARATORS.sub("", text)
     matches = Company.siret.startswith(digits) if digits.isdigit() \
         else Company.legal_name.ilike(f"%{_escape_like(text)}%", escape="\\")
-    found = db.session.scalars(sa.select(Company).where(territory_condition(moderator), matches)
+    found = db.session.scalars(sa.select(Company).where(moderation.territory_condition(moderator), matches)
                                .order_by(Company.legal_name, Company.id).limit(limit + 1)).all()
     return list(found[:limit]), len(found) > limit
 
