@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _init_search(app)
     _register_web_hooks(app)
     _register_commands(app)
     return app
@@ -91,13 +92,20 @@ def _enforce_sqlite_foreign_keys(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
     from .admin import bp as admin_bp
+    from .alerts import bp as alerts_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
     from .moderation import bp as moderation_bp
     from .posts import bp as posts_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp, alerts_bp):
         app.register_blueprint(blueprint)
+
+
+def _init_search(app: Flask) -> None:
+    from . import search
+
+    search.init_app(app)
 
 
 def _register_web_hooks(app: Flask) -> None:

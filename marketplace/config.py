@@ -75,6 +75,15 @@ class DefaultConfig:
     POST_REMINDER_DAYS = 7
     POST_RENEW_LINK_MAX_AGE = 60 * 60 * 24 * 30
     POSTS_PER_PAGE = 20
+
+    SEARCH_INDEX_PATH: str | None = None  # default: "search-index" in the instance folder
+    SEARCH_INDEX_NAME = "main"  # this host's index replica: its cursor in the change log (one name per host)
+    SEARCH_LOCK_TIMEOUT = 2.0  # seconds a writer waits for another process's index lock before leaving it
+    SEARCH_GAP_GRACE = 120  # seconds the cursor waits at a hole in the change log (a transaction still open)
+    SEARCH_AUTO_REBUILD = True  # rebuild a missing or corrupt index in the background ("sync": at once)
+    SEARCH_BUILD_PROCS = 1  # writer processes of `flask search reindex` (2 on a 2-core machine)
+    SEARCH_THESAURUS_TTL = 30  # seconds a process keeps the synonym thesaurus before reading it again
+    SEARCH_FEW_RESULTS = 3  # fewer results than this: offer a spelling correction
     NOTIFICATIONS_PER_PAGE = 30
     AUDIT_ENTRIES_PER_PAGE = 50
     PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -17,11 +17,15 @@ from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter, mail
 
+from marketplace.search import changes as search_changes
+
 from . import factories
 
 pytest_plugins = ["tests.plugins.strict_skips"]
 
 TEST_PASSWORD = factories.TEST_PASSWORD
+# the per-test transaction's own statements (production has none): not queries of the code under test
+HARNESS_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -41,6 +45,7 @@ def base_config(tmp_path_factory, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "localhost",  # with TESTING, Flask-Mail records instead of sending
         "SERVER_NAME": "localhost",
+        "SEARCH_AUTO_REBUILD": "sync",  # never a background thread on the test's connection
     }
     config.update(overrides)
     return config
@@ -110,6 +115,21 @@ def db(request, app):
 
 
 @pytest.fixture(autouse=True)
+def search_index(request, app, tmp_path):
+    """A fresh search index directory per test (the database is rolled back after each test, so must the index
+    be); a missing index is rebuilt at once from the test's database."""
+    if "no_db" in request.keywords:
+        yield None
+        return
+    path = tmp_path / "search-index"
+    saved = {name: app.config[name] for name in ("SEARCH_INDEX_PATH", "SEARCH_AUTO_REBUILD")}
+    app.config.update(SEARCH_INDEX_PATH=str(path), SEARCH_AUTO_REBUILD="sync")
+    yield path
+    search_changes.take_pending()  # changes committed by the test itself: its index goes with it
+    app.config.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def _limiter_state():
     """The limiter is one object shared by every app: an app built with rate limits on must not leak them."""
     enabled = limiter.enabled
@@ -167,7 +187,8 @@ def count_queries(app):
         statements: list[str] = []
 
         def record(conn, cursor, statement, *args):
-            statements.append(statement)
+            if not statement.lstrip().upper().startswith(HARNESS_STATEMENTS):
+                statements.append(statement)
 
         event.listen(_db.engine, "before_cursor_execute", record)
         try:

@@ -1,13 +1,15 @@
-"""Forms of the administrators' pages (filters read from the query string: no CSRF, nothing changes)."""
+"""Forms of the administrators' pages: the audit log filters (read from the query string: no CSRF, nothing
+changes) and the synonym thesaurus."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import strip
+from ..search.thesaurus import GROUP_MAX_TERMS, TERM_MAX_LENGTH
 from ..services import moderation
 
 
@@ -57,3 +59,35 @@ class AuditFilterForm(FlaskForm):
                   "date_from": self.date_from.data and self.date_from.data.isoformat(),
                   "date_to": self.date_to.data and self.date_to.data.isoformat()}
         return {name: value for name, value in values.items() if value}
+
+
+# --------------------------------------------------------------------------- the synonym thesaurus
+
+# what the box accepts: the longest group allowed, with generous room for separators and repeats
+SYNONYMS_INPUT_MAX = 2 * GROUP_MAX_TERMS * (TERM_MAX_LENGTH + 2)
+
+
+class ThesaurusFilterForm(FlaskForm):
+    """The groups holding a term (query string: no CSRF, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    term = StringField(_l("Groups holding"), filters=[strip], validators=[Optional(), Length(max=TERM_MAX_LENGTH)],
+                       description=_l("A word or part of a word; case and accents do not matter."))
+
+
+class SynonymGroupForm(FlaskForm):
+    """The terms of one group as typed; the service normalizes and checks them (and says what is wrong)."""
+
+    terms = TextAreaField(
+        _l("Synonyms"), filters=[strip],
+        description=_l("Words or phrases that a company would accept in place of each other, separated by commas, "
+                       "e.g. “entrepôt, hangar, local de stockage”. Plurals, case and accents need no variant."),
+        validators=[DataRequired(_l("Enter at least two terms, separated by commas.")),
+                    Length(max=SYNONYMS_INPUT_MAX)],
+        render_kw={"rows": 2, "maxlength": SYNONYMS_INPUT_MAX})
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the action and its target are in the URL."""

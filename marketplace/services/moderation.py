@@ -290,6 +290,10 @@ def _history(company: Company) -> sa.Select:
 # --------------------------------------------------------------------------- the audit log (administrators)
 
 ACTION_LABELS = {
+    "thesaurus.create": _l("Synonym group added"),
+    "thesaurus.update": _l("Synonym group edited"),
+    "thesaurus.delete": _l("Synonym group deleted"),
+    "thesaurus.restore": _l("Default synonym list restored"),
     "post.approve": _l("Post approved"),
     "post.reject": _l("Post rejected"),
     "post.intake": _l("Post entered by the CCI"),
@@ -310,7 +314,8 @@ ACTION_LABELS = {
     "company.refuse_member": _l("Membership request declined"),
     "import": _l("Posts imported from a file"),
 }
-TARGET_LABELS = {"post": _l("Post"), "company": _l("Company"), "user": _l("Person")}
+TARGET_LABELS = {"post": _l("Post"), "company": _l("Company"), "user": _l("Person"),
+                 "synonymgroup": _l("Synonym group")}
 
 
 def action_label(action: str) -> str:

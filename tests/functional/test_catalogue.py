@@ -277,7 +277,7 @@ def test_the_filter_form_shows_the_chosen_values(client, assorted):
 
 def test_the_filter_form_is_accessible(client):
     html = page_html(client.get("/posts"))
-    form = html[html.index('role="search"'):]
+    form = html[html.index('role="search" aria-labelledby="filters-title"'):]
     form = form[:form.index("</form>")]
     for control in ("filter-kind", "filter-category", "filter-region", "filter-departement", "filter-free"):
         assert f'id="{control}"' in form
