@@ -12,6 +12,7 @@ from .config import is_production
 from .errors import DomainError
 from .extensions import db
 from .import_cli import import_posts
+from .matching.cli import export_matches, matching_cli
 from .models import PostStatus, Role
 from .posts.cli import posts_cli
 from .services import accounts
@@ -24,6 +25,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(posts_cli)
     app.cli.add_command(import_posts)
+    app.cli.add_command(matching_cli)
+    app.cli.add_command(export_matches)
 
 
 def _create_staff(role: Role, email: str, name: str, departements: tuple[str, ...], password: str | None) -> None:

@@ -84,6 +84,11 @@ class DefaultConfig:
     SEARCH_BUILD_PROCS = 1  # writer processes of `flask search reindex` (2 on a 2-core machine)
     SEARCH_THESAURUS_TTL = 30  # seconds a process keeps the synonym thesaurus before reading it again
     SEARCH_FEW_RESULTS = 3  # fewer results than this: offer a spelling correction
+    MATCH_MIN_SCORE = 0.34  # a pair scoring less is never suggested
+    MATCH_MAX_SUGGESTIONS = 10  # suggestions kept per post, best first
+    MATCH_RELATIVE_CUT = 0.5  # nor a pair scoring less than this share of the post's best suggestion
+    MATCH_MUTUAL_FLOOR = 0.25  # two posts that are each other's best candidate are suggested from this score
+    MATCH_CANDIDATES = 50  # candidates taken from the index and judged, per post
     NOTIFICATIONS_PER_PAGE = 30
     AUDIT_ENTRIES_PER_PAGE = 50
     PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -59,8 +61,10 @@ def _changed(session: Session, model) -> list:
 
 
 def _company_shown_fields_changed(company: Company) -> bool:
+    """Any column: the posts show the name and hide with the suspension, and what ``flask search check`` compares
+    (``schema.stamp_of``) moves with the company's ``updated_at``, i.e. with any change of the company."""
     state = sa.inspect(company)
-    return any(state.attrs[name].history.has_changes() for name in ("legal_name", "suspended_at"))
+    return any(state.attrs[attr.key].history.has_changes() for attr in state.mapper.column_attrs)
 
 
 def _mark_pending() -> None:
@@ -85,43 +89,67 @@ class DrainResult:
 
 
 def drain(store: IndexStore, name: str, timeout: float, max_seconds: float = 30.0) -> DrainResult:
-    """Apply the rows past the cursor of index ``name``, in batches, for at most ``max_seconds``."""
+    """Apply the rows past the cursor of index ``name``, in batches, for at most ``max_seconds``.
+
+    Returns with ``skipped="locked"`` if another process holds the index lock for longer than ``timeout``; raises
+    IndexUnavailable if the index is missing or damaged (it must be rebuilt: ``service.drain_now`` does)."""
     result = DrainResult()
     started = time.monotonic()
+    progress = _Progress()
     while time.monotonic() - started < max_seconds:
         try:
             writer = store.writer(timeout)
         except LockError:
             result.skipped = "locked"
             return result
-        except IndexUnavailable:
-            result.skipped = "unavailable"
-            return result
-        more = _apply_batch(writer, name, result)
+        more = _apply_batch(store, writer, name, result, progress)
         if not more:
             break
     return result
 
 
-def _apply_batch(writer, name: str, result: DrainResult) -> bool:
+@dataclass
+class _Progress:
+    """What one drain has applied past the cursor: the next batch reads after ``read_to`` (not from the cursor,
+    which may wait at a hole), and the cursor moves over ``applied`` (ids above it) as holes fill or age out."""
+
+    read_to: int | None = None
+    applied: list[int] = field(default_factory=list)
+
+
+def _apply_batch(store: IndexStore, writer, name: str, result: DrainResult, progress: _Progress) -> bool:
     """One batch under the index lock; True if rows remain after it."""
+    generation = getattr(writer, "generation_dir", None)
     try:
         db.session.rollback()  # read what is committed now
         cursor = load_cursor(name)
+        start = cursor.position if progress.read_to is None else max(cursor.position, progress.read_to)
         rows = db.session.execute(sa.select(SearchChange.id, SearchChange.post_id, SearchChange.company_id)
-                                  .where(SearchChange.id > cursor.position)
+                                  .where(SearchChange.id > start)
                                   .order_by(SearchChange.id).limit(BATCH)).all()
         if not rows:
             writer.cancel()
             db.session.rollback()
             return False
         indexed, removed = apply_rows(writer, rows)
-        writer.commit()
+        with index_errors():
+            writer.commit()
     except BaseException:
-        writer.cancel()
+        _abandon(writer)
         db.session.rollback()
         raise
-    advance(cursor, [row.id for row in rows])
+    progress.read_to = rows[-1].id
+    progress.applied = [i for i in progress.applied if i > cursor.position] + [row.id for row in rows]
+    moved_from = cursor.position
+    advance(cursor, progress.applied, hole_is_permanent)
+    if cursor.position != moved_from:
+        db.session.flush()  # the cursor row is locked from here to the commit (a rebuild resets it: see below)
+        if generation is not None and store.current_dir() != generation:
+            # a rebuild swapped in a new generation while this batch wrote into the old one: the rows must be
+            # applied to the new one, so the cursor stays where the rebuild put it
+            db.session.rollback()
+            progress.read_to, progress.applied = None, []
+            return True
     prune()
     db.session.commit()
     result.applied += len(rows)
@@ -130,24 +158,55 @@ def _apply_batch(writer, name: str, result: DrainResult) -> bool:
     return len(rows) == BATCH
 
 
+def _abandon(writer) -> None:
+    """Cancel what the writer did and release the index lock, whatever state a failure left the writer in."""
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:
+        log.debug("cancelling the index writer failed", exc_info=True)
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            try:
+                lock.release()
+            except Exception:
+                log.debug("releasing the index lock failed", exc_info=True)
+
+
 def apply_rows(writer, rows) -> tuple[list[int], int]:
     """Re-read the posts the rows name and put each in the index or take it out; (indexed ids, removed)."""
     post_ids = {row.post_id for row in rows if row.post_id is not None}
     company_ids = {row.company_id for row in rows if row.company_id is not None}
-    for company_id in company_ids:  # its posts may be gone with it (cascade): drop them all, re-add the live ones
-        writer.delete_by_term("cid", str(company_id))
     if company_ids:
         post_ids |= set(db.session.scalars(sa.select(Post.id).where(Post.company_id.in_(company_ids))))
     posts = {post.id: post for post in _load(post_ids)}
-    indexed = []
+    documents, gone = [], []
     for post_id in sorted(post_ids):
         post = posts.get(post_id)
         if post is not None and searchable(post):
-            writer.update_document(**document(post, age_limit(post)))
-            indexed.append(post_id)
+            documents.append(document(post, age_limit(post)))
         else:
+            gone.append(post_id)
+    with index_errors():
+        for company_id in company_ids:  # its posts may be gone with it (cascade): drop them all, re-add the live
+            writer.delete_by_term("cid", str(company_id))
+        for doc in documents:
+            writer.update_document(**doc)
+        for post_id in gone:
             writer.delete_by_term("id", str(post_id))
-    return indexed, len(post_ids) - len(indexed)
+    return [doc["pid"] for doc in documents], len(gone)
+
+
+@contextmanager
+def index_errors():
+    """What Whoosh raises while writing (a damaged segment, a missing file) means the index must be rebuilt."""
+    try:
+        yield
+    except (IndexUnavailable, LockError, sa.exc.SQLAlchemyError):
+        raise
+    except Exception as exc:
+        raise IndexUnavailable(f"the search index cannot be written: {exc!r}") from exc
 
 
 def _load(post_ids: set[int]) -> list[Post]:
@@ -183,18 +242,26 @@ def load_cursor(name: str) -> SearchCursor:
     return cursor
 
 
-def advance(cursor: SearchCursor, applied_ids: list[int]) -> None:
-    """Move the cursor over the contiguous ids applied; wait at a hole unless it is older than the grace."""
+def advance(cursor: SearchCursor, applied_ids: list[int],
+            permanent: Callable[[int, int], bool] | None = None) -> None:
+    """Move the cursor over the contiguous ids applied; wait at a hole unless it is older than the grace, or
+    ``permanent(first, last)`` says that the ids of the hole will never be committed."""
     grace = timedelta(seconds=current_app.config["SEARCH_GAP_GRACE"])
     now = utcnow()
     position = cursor.position
-    for change_id in applied_ids:
+    for change_id in sorted(applied_ids):
+        if change_id <= position:
+            continue
         if change_id == position + 1:
             position = change_id
             continue
         hole = position + 1
         if cursor.gap_position == hole and cursor.gap_seen_at and now - cursor.gap_seen_at >= grace:
             log.warning("search change log: ids %d..%d never committed, skipped", hole, change_id - 1)
+            position = change_id
+            continue
+        if permanent is not None and permanent(hole, change_id - 1):
+            log.info("search change log: ids %d..%d rolled back, skipped", hole, change_id - 1)
             position = change_id
             continue
         if cursor.gap_position != hole:
@@ -207,12 +274,67 @@ def advance(cursor: SearchCursor, applied_ids: list[int]) -> None:
         cursor.updated_at = now
 
 
+def hole_is_permanent(first: int, last: int) -> bool:
+    """Whether the ids ``first``..``last``, missing from the log, can no longer be committed (PostgreSQL only).
+
+    An id is taken from the sequence by a transaction that had begun before the row after the hole was read. If no
+    other transaction is open on the database now (none we cannot see either, none prepared), that one has ended; if the ids are
+    still missing when read after that check (READ COMMITTED: each statement sees every commit before it), it
+    rolled back and the hole will never fill. Otherwise the cursor waits for the grace (SQLite hands out no ids
+    that are not committed in order: its log has no holes)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    if connection.exec_driver_sql("SHOW transaction_isolation").scalar() != "read committed":
+        return False
+    connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")  # pg_stat_activity as it is now
+    others = connection.exec_driver_sql(
+        "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+        "AND (xact_start IS NOT NULL OR state IS NULL)) "
+        "+ (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())").scalar()
+    if others:
+        return False
+    found = db.session.scalar(sa.select(sa.func.count(SearchChange.id))
+                              .where(SearchChange.id.between(first, last)))
+    return not found
+
+
+def rebuild_start(name: str) -> int:
+    """Where an index rebuilt from the posts as they are read from now on must apply the log from.
+
+    Not simply the latest id: an id below it may belong to a transaction still open (PostgreSQL), whose post the
+    rebuild will not read; the cursor of the index has not passed such a hole, so the lower of the two is safe."""
+    latest = latest_change_id()
+    position = db.session.scalar(sa.select(SearchCursor.position).where(SearchCursor.name == name))
+    return latest if position is None else min(position, latest)
+
+
+def rewind(name: str, position: int) -> None:
+    """Set the cursor of index ``name`` back to ``position`` (never forward), e.g. once a rebuilt generation is
+    swapped in. One UPDATE, which waits for a drain that is moving the cursor to commit (that drain then sees the
+    new generation and gives its move up; see ``_apply_batch``), rather than an ORM change decided on a value read
+    before that drain committed."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(SearchCursor).where(SearchCursor.name == name, SearchCursor.position > position)
+        .values(position=position, gap_position=None, gap_seen_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if db.session.get(SearchCursor, name, populate_existing=True) is None:
+        db.session.add(SearchCursor(name=name, position=position, updated_at=now))
+        db.session.flush()
+
+
 def prune() -> int:
-    """Delete the rows every index has applied."""
+    """Delete the rows every index has applied, except the latest of them.
+
+    SQLite gives a new row the largest id in the table plus one (the table has no AUTOINCREMENT): emptied, it
+    would hand out ids the cursors have already passed. Keeping the row at the lowest cursor keeps every new id
+    above every cursor (and ``latest_change_id`` never goes below a cursor)."""
     lowest = db.session.scalar(sa.select(sa.func.min(SearchCursor.position)))
     if not lowest:
         return 0
-    return db.session.execute(sa.delete(SearchChange).where(SearchChange.id <= lowest)).rowcount or 0
+    return db.session.execute(sa.delete(SearchChange).where(SearchChange.id < lowest)).rowcount or 0
 
 
 def latest_change_id() -> int:

@@ -107,21 +107,32 @@ def text_match(snapshot: Snapshot, parsed: ParsedQuery, min_groups: int | None =
     mask = matched >= needed
     if needed < len(parsed.groups):
         scores *= matched / max(len(parsed.groups), 1)
-    for term in parsed.excluded:
-        ids, _ = snapshot.postings("text", term)
-        mask[ids] = False
+    for excluded in parsed.excluded:  # every term of an excluded phrase must be there ("-chambre froide")
+        found = None
+        for term in excluded:
+            ids, _ = snapshot.postings("text", term)
+            term_mask = np.zeros(snapshot.size, dtype=bool)
+            term_mask[ids] = True
+            found = term_mask if found is None else found & term_mask
+        if found is not None:
+            mask &= ~found
     return mask, scores
 
 
 def _group_match(snapshot: Snapshot, group: Group) -> tuple[np.ndarray, np.ndarray]:
+    """A post matches a group by any alternative and scores by its best one. An alternative of several words
+    scores the mean of its words, counted as many times as the words typed: a synonym of two words ("local de
+    stockage") must not outrank the one word typed ("entrepôt") just because its two scores add up."""
     mask = np.zeros(snapshot.size, dtype=bool)
     best = np.zeros(snapshot.size, dtype=np.float32)
+    typed = len(group.alternatives[0].terms) if group.alternatives else 1
     for alternative in group.alternatives:
         alt_mask, alt_score = _alternative_match(snapshot, alternative)
         if alt_mask is None:
             continue
         mask |= alt_mask
-        np.maximum(best, alt_score * alternative.weight, out=best)
+        size = 1 if alternative.prefix else len(alternative.terms)
+        np.maximum(best, alt_score * (alternative.weight * typed / size), out=best)
     return mask, best
 
 
@@ -210,13 +221,16 @@ def _facet_counts(snapshot: Snapshot, base: np.ndarray, masks: dict[str, np.ndar
 def _order(docnums, snapshot: Snapshot, scores, distances, sort: str) -> np.ndarray:
     if not len(docnums):
         return docnums
+    # ties end newest first, then by post id descending, as in the catalogue (not by the doc number, which
+    # changes when a post is updated or segments merge)
     published = snapshot.columns["pub"][docnums]
+    newest = (-snapshot.columns["pid"][docnums].astype(np.int64), -published)
     if sort == "distance" and distances is not None:
-        keys = (-published, distances[docnums])
+        keys = (*newest, distances[docnums])
     elif sort == "relevance" and scores is not None:
-        keys = (-published, -np.round(scores[docnums], 4))
+        keys = (*newest, -np.round(scores[docnums], 4))
     else:
-        keys = (docnums, -published)
+        keys = newest
     return docnums[np.lexsort(keys)]
 
 

@@ -9,9 +9,10 @@ indexed word that starts so."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from .analysis import fold, terms
+from .analysis import ELISION, TOKEN_PATTERN, fold, terms
 
 MAX_QUERY_LENGTH = 500  # characters read; the rest of a longer text is ignored
 MAX_GROUPS = 12
@@ -19,7 +20,8 @@ MAX_ALTERNATIVES = 24
 MAX_PREFIX_TERMS = 30
 SYNONYM_WEIGHT = 0.85
 CORRECTION_WEIGHT = 0.8
-TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
+TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')  # a phrase in quotes (-"..." excludes it) or a word
+WORD_RE = re.compile(TOKEN_PATTERN)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPERATORS_OR = {"OR", "OU", "|", "||"}
 OPERATORS_AND = {"AND", "ET", "&", "&&", "+"}
@@ -50,7 +52,7 @@ class Group:
 @dataclass
 class ParsedQuery:
     groups: list[Group] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
+    excluded: list[tuple[str, ...]] = field(default_factory=list)  # a post with all the terms of one is left out
     words: list[str] = field(default_factory=list)  # the words kept, in order, for "did you mean"
 
     @property
@@ -61,10 +63,16 @@ class ParsedQuery:
         return {term for group in self.groups for alt in group.alternatives if not alt.prefix for term in alt.terms}
 
 
+def normalize_text(raw: str | None) -> str:
+    """A query as typed, made comparable: no control characters, composed accents (NFC: "e" + U+0301 is "é", as in
+    the posts), collapsed spaces. Whether it was too long is judged on this text, not on the raw one."""
+    text = unicodedata.normalize("NFC", CONTROL_RE.sub(" ", raw or ""))
+    return " ".join(text.split())
+
+
 def clean_text(raw: str | None) -> str:
-    """What is worth reading of a query: no control characters, collapsed spaces, at most MAX_QUERY_LENGTH."""
-    text = CONTROL_RE.sub(" ", raw or "")
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    """What is worth reading of a query: the normalized text, at most MAX_QUERY_LENGTH characters."""
+    return normalize_text(raw)[:MAX_QUERY_LENGTH]
 
 
 @dataclass
@@ -80,7 +88,7 @@ def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     negate_next = or_next = False
     for match in TOKEN_RE.finditer(text):
-        phrase, word = match.group(1), match.group(2)
+        minus, phrase, word = match.group(1), match.group(2), match.group(3)
         if word is not None:
             if word in OPERATORS_OR:
                 or_next = bool(tokens)
@@ -90,7 +98,9 @@ def _tokens(text: str) -> list[_Token]:
             if word in OPERATORS_NOT:
                 negate_next = True
                 continue
-        negated = negate_next or (word is not None and word.startswith("-") and len(word) > 1)
+        # "-word" excludes; "-20" (a temperature, a size) is a number, not an exclusion
+        negated = negate_next or bool(minus) or (word is not None and word.startswith("-") and len(word) > 1
+                                                 and not word[1].isdigit())
         body = phrase if phrase is not None else word.lstrip("-+")
         prefix = word is not None and body.endswith("*") and len(body.strip("*?")) >= 2
         body = body.replace("*", " ").replace("?", " ")
@@ -107,11 +117,12 @@ def parse(raw: str | None, thesaurus: "Thesaurus") -> ParsedQuery:
         if not analysed:
             continue
         if token.negated:
-            parsed.excluded.extend(analysed)
+            if tuple(analysed) not in parsed.excluded:
+                parsed.excluded.append(tuple(analysed))
             continue
         parsed.words.append(token.word)
         if token.prefix and len(analysed) == 1:
-            new_groups = [Group([token.word], [Alternative((fold(token.word.strip()),), prefix=True)])]
+            new_groups = [_prefix_group(token.word, analysed[0])]
         else:
             new_groups = thesaurus.groups_for(analysed, token.word)
         if token.joined_by_or and parsed.groups and new_groups:
@@ -123,6 +134,17 @@ def parse(raw: str | None, thesaurus: "Thesaurus") -> ParsedQuery:
             parsed.groups.extend(new_groups)
     parsed.groups = parsed.groups[:MAX_GROUPS]
     return parsed
+
+
+def _prefix_group(word: str, stem: str) -> Group:
+    """``word*``: the indexed words that start like the word typed (its elided article dropped, accents folded).
+    The index holds stems, so a word typed longer than its stem ("entrepôts*": "entrepot") also finds the stem."""
+    typed = [fold(ELISION.sub("", found)) for found in WORD_RE.findall(word)]
+    start = typed[-1] if typed else fold(word.strip())
+    group = Group([word], [Alternative((start,), prefix=True)])
+    if start != stem and start.startswith(stem):
+        group.add(Alternative((stem,)))
+    return group
 
 
 class Thesaurus:
@@ -156,6 +178,13 @@ class Thesaurus:
     def expand_sequence(self, analysed: list[str]) -> list[Group]:
         """Groups for a sequence of terms where phrases may span words (a whole query)."""
         return self.groups_for(analysed, " ".join(analysed))
+
+
+def has_search_words(raw: str | None) -> bool:
+    """Whether ``raw`` holds a word the search can look for or exclude (not only symbols or common words such as
+    "les"): without one, the text does not narrow the search."""
+    parsed = parse(raw, Thesaurus([]))
+    return not parsed.empty or bool(parsed.excluded)
 
 
 def merge_phrases(parsed: ParsedQuery, thesaurus: Thesaurus) -> ParsedQuery:

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cache
 
-from flask_babel import force_locale
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from ..models import Category, Post, PostKind
-from ..services import categories, geo
+from ..services import geo
 from .analysis import analyzer
 
-SCHEMA_VERSION = 4  # bump when the fields change: the index is rebuilt
+SCHEMA_VERSION = 5  # bump when the fields change: the index is rebuilt
 NO_EXPIRY = 2**62
 KINDS = tuple(PostKind)
 CATEGORIES = tuple(Category)
@@ -64,15 +63,6 @@ def codes() -> Codes:
                  tuple(code for code, _ in geo.departements()))
 
 
-@cache
-def french_labels() -> dict[str, str]:
-    """The French words of the codes, indexed with the text so that "stockage" finds the storage category."""
-    with force_locale("fr"):
-        labels = {c.value: str(label) for c, label in categories.CATEGORY_LABELS.items()}
-        labels.update({k.value: str(label) for k, label in categories.KIND_LABELS.items()})
-    return labels
-
-
 def expiry_seconds(last_day: date | None, age_limit: datetime | None) -> int:
     """When the post stops being shown: the end of its last day (UTC) or its age limit, whichever comes first."""
     candidates = [epoch_seconds(age_limit)] if age_limit else []
@@ -95,11 +85,9 @@ def stamp_of(post: Post) -> str:
 def document(post: Post, age_limit: datetime | None) -> dict:
     """The index document of a published post (``age_limit``: when it gets too old to be shown)."""
     company = post.company
-    labels = french_labels()
     place = " ".join(filter(None, (post.city, post.postcode, geo.departement_name(post.departement) or "",
                                    (geo.region_of_departement(post.departement) or ("", ""))[1])))
-    text = "\n".join(filter(None, (post.title, post.description, company.legal_name, place,
-                                   labels[post.category.value], labels[post.kind.value], post.unit or "")))
+    text = "\n".join(filter(None, (post.title, post.description, company.legal_name, place, post.unit or "")))
     free = FREE_UNKNOWN if post.is_free is None else (FREE_YES if post.is_free else FREE_NO)
     return {
         "id": str(post.id), "cid": str(post.company_id), "stamp": stamp_of(post), "title": post.title, "text": text,

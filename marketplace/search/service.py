@@ -9,25 +9,27 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from pathlib import Path
 
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from whoosh import highlight
 
 from ..extensions import db
-from ..models import Post, PostStatus, SearchCursor, User
+from ..models import Company, Post, PostStatus, SearchCursor, User
 from ..models.types import utcnow
 from ..services import catalogue, geo
 from . import changes, engine
 from .analysis import analyzer, fold, terms
 from .params import SearchParams
 from .query import Alternative, ParsedQuery, Thesaurus, merge_phrases, parse
-from .query import CORRECTION_WEIGHT
+from .query import CORRECTION_WEIGHT, MAX_QUERY_LENGTH, normalize_text
 from .schema import CATEGORIES, KINDS, codes, document
 from .snapshot import Snapshot, SnapshotCache
 from .store import IndexStore, IndexUnavailable, store_for
@@ -58,7 +60,10 @@ def index_name() -> str:
 def snapshot_of(store: IndexStore) -> Snapshot:
     searcher = store.searcher()
     cache = _caches.setdefault(str(store.root), SnapshotCache())
-    return cache.snapshot(searcher)
+    try:
+        return cache.snapshot(searcher)
+    except Exception as exc:  # a segment file missing or damaged
+        raise IndexUnavailable(f"the search index cannot be read: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- results
@@ -93,10 +98,27 @@ def run_search(params: SearchParams, user: User | None = None, per_page: int | N
     try:
         snapshot = snapshot_of(store)
     except IndexUnavailable:
-        log.warning("search index unavailable: answering from the database")
+        log.warning("search index unavailable: answering from the database", exc_info=True)
         _rebuild_quietly(store)
+        snapshot = _rebuilt_snapshot(store)
+        if snapshot is None:
+            return _database_search(params, per_page)
+    try:
+        return _index_search(snapshot, params, user, per_page, raw_query)
+    except Exception:  # never a 500 for a search: the simpler search answers
+        log.exception("search failed: answering from the database")
+        db.session.rollback()
         return _database_search(params, per_page)
-    return _index_search(snapshot, params, user, per_page, raw_query)
+
+
+def _rebuilt_snapshot(store: IndexStore) -> Snapshot | None:
+    """The index just rebuilt in this process ("sync" mode), if it was."""
+    if current_app.config["SEARCH_AUTO_REBUILD"] != "sync":
+        return None
+    try:
+        return snapshot_of(store)
+    except IndexUnavailable:
+        return None
 
 
 def _index_search(snapshot: Snapshot, params: SearchParams, user, per_page: int, raw_query) -> SearchResults:
@@ -116,7 +138,7 @@ def _index_search(snapshot: Snapshot, params: SearchParams, user, per_page: int,
                           window=catalogue.page_window(number, pages))
     results = SearchResults(params, page, facets=_facets(found, params), origin_missing=origin_missing,
                             relaxed=relaxed,
-                            truncated=bool(raw_query) and len(raw_query.strip()) > len(params.q))
+                            truncated=len(normalize_text(raw_query)) > MAX_QUERY_LENGTH)
     if found.distances is not None:
         start = (number - 1) * per_page
         results.distances = {pid: float(d) for pid, d in zip(post_ids, found.distances[start:start + per_page])}
@@ -340,11 +362,12 @@ def catch_up(store: IndexStore) -> None:
 
 
 def ensure_rebuilt(store: IndexStore) -> None:
-    """A missing or corrupt index is rebuilt: at once in tests and commands ("sync"), else in a thread."""
+    """A missing or corrupt index is rebuilt: in a thread while serving pages, at once in a command (or with
+    ``SEARCH_AUTO_REBUILD = "sync"``)."""
     mode = current_app.config["SEARCH_AUTO_REBUILD"]
     if not mode:
         return
-    if mode == "sync":
+    if mode == "sync" or not has_request_context():
         reindex()
         return
     with _rebuild_lock:
@@ -377,6 +400,23 @@ def searchable_posts() -> sa.Select:
             .order_by(Post.id))
 
 
+def searchable_documents() -> Iterator[dict]:
+    """The index documents of every searchable post, read as plain rows (the ORM would cost more than the
+    indexing itself on a large table)."""
+    post = Post.__table__
+    statement = (sa.select(post, Company.legal_name.label("company_name"),
+                           Company.updated_at.label("company_updated_at"))
+                 .join(Company, Company.id == post.c.company_id)
+                 .where(post.c.status == PostStatus.PUBLISHED, Company.suspended_at.is_(None))
+                 .order_by(post.c.id).execution_options(yield_per=2000))
+    for row in db.session.execute(statement):
+        values = row._asdict()
+        company = SimpleNamespace(legal_name=values.pop("company_name"),
+                                  updated_at=values.pop("company_updated_at"))
+        view = SimpleNamespace(company=company, **values)
+        yield document(view, changes.age_limit(view))
+
+
 def reindex(procs: int | None = None) -> int:
     """Rebuild the whole index from the database into a new generation and swap it in.
 
@@ -391,11 +431,8 @@ def reindex(procs: int | None = None) -> int:
     hold.position = marker
     db.session.commit()
     try:
-        age = changes.age_limit
-        docs = (document(post, age(post)) for post in db.session.scalars(searchable_posts()
-                                                                           .execution_options(yield_per=1000))
-                if changes.searchable(post))
-        directory, count = store.build(docs, procs=procs or current_app.config["SEARCH_BUILD_PROCS"])
+        directory, count = store.build(searchable_documents(),
+                                       procs=procs or current_app.config["SEARCH_BUILD_PROCS"])
         store.swap_in(directory)
         cursor = changes.load_cursor(name)
         cursor.position, cursor.gap_position, cursor.gap_seen_at = marker, None, None

@@ -14,17 +14,21 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
+from whoosh.util.filelock import FileLock, try_for
 
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
 VERSION_FILE = "schema-version"
+REBUILD_LOCK = "rebuild.lock"
 KEEP_OLD_GENERATIONS = 1  # readers still open on the previous one keep working until they refresh
 
 
@@ -50,9 +54,15 @@ class IndexStore:
             return None
 
     def exists(self) -> bool:
+        """Whether there is an index of this schema version whose table of contents can be read."""
         directory = self.current_dir()
-        return bool(directory and _version_of(directory) == SCHEMA_VERSION
-                    and whoosh_index.exists_in(str(directory)))
+        if not directory or _version_of(directory) != SCHEMA_VERSION:
+            return False
+        try:
+            return whoosh_index.exists_in(str(directory))
+        except Exception:  # a corrupt table of contents: as good as none (and rebuilt as such)
+            log.warning("the search index in %s cannot be read", directory, exc_info=True)
+            return False
 
     # ------------------------------------------------------------------ reading
 
@@ -80,7 +90,7 @@ class IndexStore:
                 if self._searcher is None:
                     self._searcher = ix.searcher()
                 elif not self._searcher.up_to_date():
-                    self._searcher = self._searcher.refresh()
+                    self._searcher = _refreshed(ix, self._searcher)
             except Exception as exc:
                 self._forget()
                 raise IndexUnavailable(f"the search index cannot be read: {exc}") from exc
@@ -99,9 +109,19 @@ class IndexStore:
     def writer(self, timeout: float):
         """The index writer, waiting at most ``timeout`` seconds for another process to release the lock.
 
-        Raises LockError when it could not be had (the caller leaves the work to the next drain)."""
-        ix = self.index()
-        return ix.writer(timeout=timeout, delay=0.05)
+        Raises LockError when it could not be had (the caller leaves the work to the next drain). The writer's
+        ``generation_dir`` is the generation it writes into (a rebuild may swap another one in meanwhile)."""
+        with self._lock:
+            ix = self.index()
+            directory = self._index_dir
+        try:
+            writer = ix.writer(timeout=timeout, delay=0.05)
+        except LockError:
+            raise
+        except Exception as exc:  # a damaged table of contents or segment list
+            raise IndexUnavailable(f"the search index cannot be written: {exc!r}") from exc
+        writer.generation_dir = directory
+        return writer
 
     def create_empty(self) -> Path:
         directory = self.new_generation()
@@ -147,6 +167,20 @@ class IndexStore:
         for old in generations[KEEP_OLD_GENERATIONS:]:
             shutil.rmtree(old, ignore_errors=True)
 
+    @contextmanager
+    def rebuild_lock(self, wait: float = 0.0):
+        """Held by the one process that rebuilds this index (the ``_rebuilding`` set of a web process is its own:
+        without this, each worker that finds the index missing would rebuild it at the same time). Yields whether
+        it was acquired within ``wait`` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / REBUILD_LOCK))
+        acquired = try_for(lock.acquire, timeout=wait, delay=0.05)
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                lock.release()
+
     def discard(self) -> None:
         """Forget the current generation (e.g. it is corrupt): the next use finds no index."""
         with self._lock:
@@ -155,6 +189,47 @@ class IndexStore:
                 (self.root / CURRENT).unlink()
             except FileNotFoundError:
                 pass
+
+
+def _refreshed(ix, old: Searcher) -> Searcher:
+    """A searcher on the latest commit of ``ix`` that reuses the readers of the segments ``old`` already had open,
+    when neither their files nor their deletions changed (reading a large segment again costs tens of ms).
+
+    Not ``Searcher.refresh``: Whoosh-Reloaded's keeps every segment of the old reader besides the new ones (merged
+    segments count twice, and with their old deletions: an updated post is found twice, a deleted one stays), and
+    fails on a searcher opened on an empty index."""
+    opened = []
+    try:
+        info = ix._read_toc()
+        reusable = {}
+        for reader, _ in old.reader().leaf_readers():
+            segment = reader.segment() if reader.is_atomic() else None
+            if segment is not None:
+                reusable[segment.segment_id()] = reader
+        readers = []
+        for segment in info.segments:
+            reader = reusable.get(segment.segment_id())
+            if reader is not None and _same_deletions(reader.segment(), segment):
+                del reusable[segment.segment_id()]
+            else:
+                reader = SegmentReader(ix.storage, info.schema, segment, generation=info.generation)
+                opened.append(reader)
+            readers.append(reader)
+    except Exception:  # e.g. a commit removed merged segments meanwhile: Whoosh's own opening retries
+        log.debug("reusing the segment readers failed: opening a new searcher", exc_info=True)
+        for reader in opened:
+            reader.close()
+        old.close()
+        return ix.searcher()
+    for reader in reusable.values():  # segments merged away or with new deletions
+        reader.close()
+    if not readers:
+        return Searcher(EmptyReader(info.schema), fromindex=ix)
+    return Searcher(MultiReader(readers, generation=info.generation), fromindex=ix)
+
+
+def _same_deletions(before, after) -> bool:
+    return before.deleted_count() == after.deleted_count() and set(before.deleted_docs()) == set(after.deleted_docs())
 
 
 def _version_of(directory: Path) -> int | None:

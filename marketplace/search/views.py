@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import permissions
 from ..services import categories, geo, paging
 from .params import DISTANCES_KM, parse_args
+from .query import has_search_words, normalize_text
 from .service import run_search
 
 bp = Blueprint("search", __name__)
@@ -22,7 +23,8 @@ SORT_LABELS = (("relevance", _l("Relevance")), ("date", _l("Newest first")), ("d
 @bp.route("/search", endpoint="results")
 def results():
     parsed = parse_args(request.args)
-    found = run_search(parsed.params, current_user, raw_query=request.args.get("q", ""))
+    # the text as read before the length limit: spaces or control characters alone do not make it "too long"
+    found = run_search(parsed.params, current_user, raw_query=normalize_text(request.args.get("q", "")))
     return render_template("search/results.html", results=found, notices=_notices(parsed, found),
                            kind_choices=categories.kind_choices(), category_choices=categories.category_choices(),
                            regions=geo.regions(), departements=[(code, f"{code} — {name}")
@@ -42,6 +44,9 @@ def _notices(parsed, found) -> list:
     notices.extend(parsed.errors)
     if found.truncated:
         notices.append(_l("Your text is very long: only its beginning was used."))
+    if parsed.params.q and not found.degraded and not has_search_words(parsed.params.q):
+        notices.append(_l("Your text holds no word that can be searched (only symbols or very common words): "
+                          "it has been ignored."))
     if found.origin_missing:
         notices.append(_l("Distances from your company need you to be logged in as a member of a company."))
     if parsed.params.within_km and not parsed.params.near:

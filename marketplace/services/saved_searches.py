@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,22 +24,20 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import force_locale, ngettext
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from .. import permissions, search
 from ..config import is_production
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..models import AlertFrequency, Category, MembershipStatus, Post, PostKind, SavedSearch, SavedSearchHit, User
 from ..models.types import utcnow
+from ..search.params import SearchParams
 from . import categories, geo, mail, posts, tokens
 from .effects import after_commit
-
-if TYPE_CHECKING:
-    from ..search.params import SearchParams
 
 log = logging.getLogger(__name__)
 
 NAME_MAX = 120
-QUERY_MAX = 500  # the column's size; the search page accepts longer texts, which cannot be kept
+QUERY_MAX = 500  # the column's size (the search reads no more of a text either)
 MAX_PER_USER = 20
 POSTS_PER_GROUP = 20  # in one mail, per saved search; the rest is behind the link to the search
 UNSUBSCRIBE = "saved-search-alerts"
@@ -65,17 +63,11 @@ class InvalidSavedSearch(DomainError):
 # --------------------------------------------------------------------------- the search of a saved search
 
 
-def _search_params_class():
-    from ..search.params import SearchParams
-
-    return SearchParams
-
-
 def params_of(saved: SavedSearch) -> SearchParams:
     """The search a saved search runs: its words and its filters, parsed as the search page parses them."""
     args = {str(key): str(value) for key, value in (saved.filters or {}).items() if key not in ("q", "page")}
     args["q"] = saved.query or ""
-    return _search_params_class().from_args(args).params
+    return SearchParams.from_args(args).params
 
 
 def _filters_of(params: SearchParams) -> dict[str, str]:
@@ -257,13 +249,11 @@ def on_posts_indexed(post_ids: list[int]) -> None:
         return
     try:
         with db.session.begin_nested():
-            recorded = _record_hits(ids)
+            _record_hits(ids)
     except Exception:
         log.exception("Saved searches: recording the hits of %d posts failed", len(ids))
         return
-    if not recorded:
-        return
-    try:
+    try:  # the new hits, and any an earlier failure left unsent
         with db.session.begin_nested():
             _send_alerts(AlertFrequency.INSTANT, utcnow())
     except Exception:
@@ -296,8 +286,6 @@ def _record_hits(post_ids: list[int]) -> int:
     for chunk in _chunks([post.id for post in found]):
         existing.update(db.session.execute(sa.select(SavedSearchHit.saved_search_id, SavedSearchHit.post_id)
                                            .where(SavedSearchHit.post_id.in_(chunk))).all())
-    from .. import search
-
     now = utcnow()
     rows: list[dict[str, Any]] = []
     answers: dict[tuple, set[int]] = {}  # many people save the same search: run it once per set of posts
