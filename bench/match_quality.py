@@ -132,6 +132,8 @@ def main(argv=None) -> int:
         mark = time.perf_counter()
         print(flask(workdir, "import-posts", str(source)).strip().splitlines()[-1])
         timings["import_s"] = time.perf_counter() - mark
+    else:  # a kept database: its index is rebuilt, in case the search code changed since
+        flask(workdir, "search", "reindex")
     mark = time.perf_counter()
     print(flask(workdir, "matching", "rebuild").strip().splitlines()[-1])
     timings["rebuild_s"] = time.perf_counter() - mark

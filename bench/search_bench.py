@@ -235,9 +235,11 @@ def measure_reindex(procs: int) -> dict:
         setattr(cls, name, timed(label, cls.__dict__[name]))
     gc.collect()
     try:
+        before = os.times()
         started = time.perf_counter()
         count = reindex(procs=procs)
         seconds = time.perf_counter() - started
+        after = os.times()
     finally:
         for cls, name, original in originals:
             setattr(cls, name, original)
@@ -247,10 +249,13 @@ def measure_reindex(procs: int) -> dict:
     segments = len(list(searcher.reader().leaf_readers()))
     build = phases.get("build", 0.0)
     commit = phases.get("writer_commit", 0.0)
+    cpu = {"this_process_s": (after.user - before.user) + (after.system - before.system),
+           "writer_processes_s": (after.children_user - before.children_user)
+           + (after.children_system - before.children_system)}
     phases_out = {"feed_writer_s": build - commit, "commit_s": commit,
                   "merge_subsegments_s": phases.get("merge_subsegments"), "outside_build_s": seconds - build}
     return {"seconds": seconds, "indexed": count, "posts_per_s": count / seconds if seconds else None,
-            "size_mb": dir_size(directory) / 1e6, "segments": segments, "procs": procs, "phases": phases_out}
+            "size_mb": dir_size(directory) / 1e6, "segments": segments, "procs": procs, "phases": phases_out, "cpu": cpu}
 
 
 def reindex_detail(top: int) -> dict:
@@ -262,13 +267,18 @@ def reindex_detail(top: int) -> dict:
     from marketplace.search.analysis import analyzer
     from marketplace.search.schema import document
 
+    def documents():
+        if hasattr(service, "searchable_documents"):  # what reindex reads (plain rows)
+            yield from service.searchable_documents()
+            return
+        for post in db.session.scalars(service.searchable_posts().execution_options(yield_per=1000)):
+            if changes.searchable(post):
+                yield document(post, changes.age_limit(post))
+
     profiler = cProfile.Profile()
-    docs = []
     started = time.perf_counter()
     profiler.enable()
-    for post in db.session.scalars(service.searchable_posts().execution_options(yield_per=1000)):
-        if changes.searchable(post):
-            docs.append(document(post, changes.age_limit(post)))
+    docs = list(documents())
     profiler.disable()
     documents_s = time.perf_counter() - started
     db.session.remove()
@@ -302,18 +312,25 @@ def time_run_search(workload, rounds: int) -> tuple[dict, dict, list[list[float]
     from marketplace.extensions import db
     from marketplace.search import run_search
 
+    cpu_rounds = []
+
     def one_pass() -> list[float]:
-        times = []
+        times, cpu = [], []
         for params in workload:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             run_search(params)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             db.session.remove()  # what the end of a request does
+        cpu_rounds.append(summary(cpu))
         return times
 
     first = one_pass()  # warm-up: postings read from disk into the snapshot's cache
     per_round = [one_pass() for _ in range(rounds)]
-    return summary(first), median_of_rounds([summary(t) for t in per_round]), per_round
+    measured = median_of_rounds([summary(t) for t in per_round])
+    # CPU time of this process: what the search costs without the other processes of a busy machine
+    measured["cpu"] = median_of_rounds(cpu_rounds[1:])
+    return summary(first), measured, per_round
 
 
 def time_engine(workload, rounds: int) -> dict:
@@ -321,7 +338,7 @@ def time_engine(workload, rounds: int) -> dict:
     from marketplace.search import engine, service
 
     snapshot = service.snapshot_of(service.current_store())
-    parse_rounds, find_rounds, index_rounds = [], [], []
+    parse_rounds, find_rounds, index_rounds, find_cpu_rounds = [], [], [], []
     prepared = []
     for params in workload:  # warm-up
         parsed = service.parsed_query(snapshot, params.q)
@@ -333,17 +350,21 @@ def time_engine(workload, rounds: int) -> dict:
             started = time.perf_counter()
             service.parsed_query(snapshot, params.q)
             parse_times.append((time.perf_counter() - started) * 1000)
+        cpu_times = []
         for parsed, criteria in prepared:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             found = engine.find(snapshot, parsed, criteria)
             if not found.total and len(parsed.groups) > 1:  # as run_search: all words but one
                 engine.find(snapshot, parsed, criteria, min_groups=len(parsed.groups) - 1)
             find_times.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - started_cpu) * 1000)
+        find_cpu_rounds.append(summary(cpu_times))
         parse_rounds.append(summary(parse_times))
         find_rounds.append(summary(find_times))
         index_rounds.append(summary([a + b for a, b in zip(parse_times, find_times)]))
     return {"parse": median_of_rounds(parse_rounds), "find": median_of_rounds(find_rounds),
-            "index_side": median_of_rounds(index_rounds), "snapshot_docs": snapshot.size}
+            "index_side": median_of_rounds(index_rounds), "find_cpu": median_of_rounds(find_cpu_rounds),
+            "snapshot_docs": snapshot.size}
 
 
 PHASES = (("catch_up", "service", "catch_up"), ("snapshot", "service", "snapshot_of"),
@@ -597,7 +618,9 @@ def run_size(size: int, args) -> dict:
             say(f"reindex: {r['indexed']:,} posts in {r['seconds']:.1f} s = {r['posts_per_s']:,.0f} posts/s, "
                 f"{r['size_mb']:.1f} MB, {r['segments']} segment(s); feeding the writer {ph['feed_writer_s']:.1f} s, "
                 f"commit {ph['commit_s']:.1f} s (merging the writers' runs "
-                f"{ph['merge_subsegments_s'] or 0:.1f} s), outside the build {ph['outside_build_s']:.1f} s")
+                f"{ph['merge_subsegments_s'] or 0:.1f} s), outside the build {ph['outside_build_s']:.1f} s; CPU "
+                f"{r['cpu']['this_process_s']:.1f} s in this process + {r['cpu']['writer_processes_s']:.1f} s in "
+                f"the writer processes")
             if args.reindex_only:
                 if args.reindex_detail:
                     result["reindex_detail"] = rd = reindex_detail(15)
@@ -614,7 +637,8 @@ def run_size(size: int, args) -> dict:
             result["run_search_first_pass"] = first
             result["run_search"] = run
             say(f"run_search ({len(workload)} searches x {args.rounds} rounds): p50 {run['p50']:.1f} ms, "
-                f"p95 {run['p95']:.1f} ms, max {run['max']:.1f} ms (first pass p95 {first['p95']:.1f} ms)")
+                f"p95 {run['p95']:.1f} ms, max {run['max']:.1f} ms (first pass p95 {first['p95']:.1f} ms, "
+                f"max {first['max']:.0f} ms); CPU time p50 {run['cpu']['p50']:.1f} ms, p95 {run['cpu']['p95']:.1f} ms")
 
             result["engine"] = e = time_engine(workload, args.rounds)
             say(f"engine.find: p50 {e['find']['p50']:.2f} ms, p95 {e['find']['p95']:.2f} ms, "
@@ -732,14 +756,21 @@ def table(results: list[dict]) -> str:
     row("  writer commit (s)", lambda r: r["reindex"]["phases"]["commit_s"], "{:.1f}")
     row("  of which merging runs (s)", lambda r: r["reindex"]["phases"]["merge_subsegments_s"], "{:.1f}")
     row("  outside the build (s)", lambda r: r["reindex"]["phases"]["outside_build_s"], "{:.1f}")
+    row("reindex CPU: main + writers (s)", lambda r: f"{r['reindex']['cpu']['this_process_s']:.0f} + "
+                                                      f"{r['reindex']['cpu']['writer_processes_s']:.0f}", "{}")
     row("index size on disk (MB)", lambda r: r["reindex"]["size_mb"], "{:.1f}")
     row("run_search p50 (ms)", lambda r: r["run_search"]["p50"], "{:.1f}")
     row("run_search p95 (ms)", lambda r: r["run_search"]["p95"], "{:.1f}")
     row("run_search max (ms)", lambda r: r["run_search"]["max"], "{:.1f}")
-    row("run_search 1st pass p95 (ms)", lambda r: r["run_search_first_pass"]["p95"], "{:.1f}")
+    row("run_search CPU p50 / p95 (ms)", lambda r: f"{r['run_search']['cpu']['p50']:.1f} / "
+                                                   f"{r['run_search']['cpu']['p95']:.1f}", "{}")
+    row("run_search 1st pass p95 / max (ms)", lambda r: f"{r['run_search_first_pass']['p95']:.1f} / "
+                                                        f"{r['run_search_first_pass']['max']:.0f}", "{}")
     row("engine.find p50 (ms)", lambda r: r["engine"]["find"]["p50"], "{:.2f}")
     row("engine.find p95 (ms)", lambda r: r["engine"]["find"]["p95"], "{:.2f}")
     row("engine.find max (ms)", lambda r: r["engine"]["find"]["max"], "{:.2f}")
+    row("engine.find CPU p50 / p95 (ms)", lambda r: f"{r['engine']['find_cpu']['p50']:.2f} / "
+                                                     f"{r['engine']['find_cpu']['p95']:.2f}", "{}")
     row("index side (parse+find) p50 (ms)", lambda r: r["engine"]["index_side"]["p50"], "{:.2f}")
     row("index side (parse+find) p95 (ms)", lambda r: r["engine"]["index_side"]["p95"], "{:.2f}")
     row("query parse p50 / p95 (ms)",
@@ -792,11 +823,14 @@ def environment() -> dict:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                                 check=False).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "marketplace"], cwd=ROOT,
+                                 capture_output=True, text=True, check=False).stdout.split("\n")
     except OSError:
-        commit = None
+        commit, changed = None, []
     return {"python": platform.python_version(), "whoosh": whoosh.versionstring(), "numpy": numpy.__version__,
             "sqlalchemy": sa.__version__, "cpus": os.cpu_count(), "machine": platform.machine(),
             "platform": platform.platform(), "commit": commit,
+            "uncommitted_changes_in_marketplace": [line.strip() for line in changed if line.strip()],
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 

@@ -56,8 +56,10 @@ ONE_WAY = _any(r"\bsens\b[^.;]{0,40}\buniquement\b", r"\buniquement\b[^.;]{0,20}
 JOB_ADVERT = _any(r"offre d'emploi", r"\brecrut\w*", r"\bcdi\b", r"\bcdd\b", r"envoye[zr] (?:votre |vos |un )?"
                   r"(?:cv|candidature)", r"lettre de motivation", r"salaire selon (?:experience|profil)",
                   r"poste a pourvoir", r"prise de poste", r"\bcandidat\w*", r"\bembauch\w*")
-FROZEN = _any(r"froid\w* negati\w*", r"negati\w* \(?-", r"temperatures? negati\w*", r"\bsurgel\w*", r"\bcongel\w*", r"-\s?(?:1[58]|2[0-9]|30)\s?°", r"moins 18")
-CHILLED = _any(r"froid\w* positi\w*", r"positi\w* \(?(?:0|\+)", r"\brefriger\w*", r"\bfrigorifi\w*", r"\bfrigo\w*", r"chambres? froides?", r"\bfroid\b",
+FROZEN = _any(r"froid\w* negati\w*", r"negati\w* \(?-", r"temperatures? negati\w*", r"\bsurgel\w*",
+              r"\bcongel\w*", r"-\s?(?:1[58]|2[0-9]|30)\s?°", r"moins 18")
+CHILLED = _any(r"froid\w* positi\w*", r"positi\w* \(?(?:0|\+)", r"\brefriger\w*", r"\bfrigorifi\w*", r"\bfrigo\w*",
+               r"chambres? froides?", r"\bfroid\b",
                r"\+\s?\d{1,2}\s?°", r"0\s?/\s?\+?\d{1,2}\s?°", r"entre 0 et \+?\d", r"entre \d et \d{1,2}\s?°",
                r"\bau frais\b", r"temperature dirigee", r"\bisotherm\w*", r"sous froid")
 DRY = _any(r"\bsecs?\b", r"\bseches?\b", r"hors gel", r"ambiant\w*")
@@ -164,7 +166,8 @@ def read_post(row: Any, groups: PhraseGroups | None = None,
     if gazetteer is not None:
         mentions = gazetteer.mentions(full, facts.location)
         facts.towns, facts.areas = mentions.towns, mentions.departements
-        place_terms = set(fast_terms(" ".join(t.name for t in mentions.towns))) | set(fast_terms(" ".join(mentions.terms)))
+        names = " ".join([*(t.name for t in mentions.towns), *mentions.terms])
+        place_terms = set(fast_terms(names))
     place_terms |= set(fast_terms(_value(row, "city") if _has(row, "city") else ""))
     facts.text = text_facts(folded_title, folded_description, groups, ignored=place_terms, folded=True)
     facts.amounts = quantities.amounts(_value(row, "quantity"), _value(row, "unit"), folded)

@@ -36,10 +36,11 @@ UNITS: dict[str, tuple[str, float]] = {
 GENERIC_COUNT = "count"
 PERIODS = {"jour": 1.0, "j": 1.0, "journee": 1.0, "semaine": 7.0, "sem": 7.0, "mois": 30.0, "an": 365.0,
            "annee": 365.0, "trimestre": 91.0}
-PERIOD_RE = re.compile(r"\s*(?:par|/|chaque|tous les|toutes les)\s*(jour|j|journee|semaine|sem|mois|an|annee|trimestre)s?\b")
+PERIOD_RE = re.compile(r"\s*(?:par|/|chaque|tous les|toutes les)\s*"
+                       r"(jour|j|journee|semaine|sem|mois|an|annee|trimestre)s?\b")
 CONTAINERS = {"carton", "boite", "bidon", "flacon", "sac", "sachet", "rouleau", "palette", "bobine", "fut", "caisse",
-              "lot", "pack", "colis", "bouteille", "bac", "seau", "pot", "octabin", "big bag", "paquet", "bidon",
-              "cagette", "plateau", "ballot", "botte", "bac"}
+              "lot", "pack", "colis", "bouteille", "bac", "seau", "pot", "octabin", "big bag", "paquet", "cagette",
+              "plateau", "ballot", "botte"}
 NUMBER = r"(\d{1,3}(?:[  .]\d{3})+|\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq|six|dix|douze|vingt|cent|mille)"
 NUMBER_WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "dix": 10, "douze": 12,
                 "vingt": 20, "cent": 100, "mille": 1000}
@@ -47,7 +48,8 @@ WORD = r"([a-z²³]+(?:[ -](?:palettes?|cube|carre|lineaire))?)"
 # "cartons de 500 gants", "bidons de 5 l", "flacons d'un litre", "palettes de 66 sacs de 15 kg"
 CONTENT_RE = re.compile(r"\b([a-z]+?)s?\s+(?:de|d')\s*" + NUMBER + r"\s*" + WORD)
 # "10 boites de 100 par carton", "50 m par rouleau"
-PER_CONTAINER_RE = re.compile(NUMBER + r"\s*" + WORD + r"(?:\s+(?:de|d')\s*" + NUMBER + r")?\s+(?:par|/)\s*([a-z]+?)s?\b")
+PER_CONTAINER_RE = re.compile(NUMBER + r"\s*" + WORD + r"(?:\s+(?:de|d')\s*" + NUMBER
+                              + r")?\s+(?:par|/)\s*([a-z]+?)s?\b")
 
 
 @dataclass(frozen=True)

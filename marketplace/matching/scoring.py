@@ -23,7 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .facts import COLD_CATEGORIES, GOODS, OPPOSITE_QUALIFIERS, PostFacts
+from .facts import COLD_CATEGORIES, OPPOSITE_QUALIFIERS, PostFacts
 from .places import distance_km
 from .quantities import coverage
 from .text import TextFacts, attributes

@@ -21,7 +21,8 @@ CLAUSE_RE = re.compile(r"[^.;:!?\n,()«»\"]+")
 # a negation ends with its clause, or at a conjunction that starts another statement ("... ne peut plus, et il faut")
 CONJUNCTION_RE = re.compile(r"(?<![\w-])(?:et|mais|car|donc|puis|sinon|cependant|toutefois|alors|or)(?![\w-])")
 # "ne ... pas", "n'est pas", "pas de", "aucun", "jamais", "ni": the rest of the clause is negated
-NEGATION_RE = re.compile(r"(?<![\w-])(?:pas|aucune?s?|jamais|ni|nullement)(?![\w-])|(?<![\w-])n['’](?=\w)|(?<![\w-])ne(?![\w-])")
+NEGATION_RE = re.compile(r"(?<![\w-])(?:pas|aucune?s?|jamais|ni|nullement)(?![\w-])"
+                         r"|(?<![\w-])n['’](?=\w)|(?<![\w-])ne(?![\w-])")
 NEGATION_CONFIRM_RE = re.compile(r"(?<![\w-])(?:pas|plus|jamais|aucune?s?|guere|rien|nullement|ni)(?![\w-])")
 SANS_RE = re.compile(r"(?<![\w-])sans\s+((?:[\w'’-]+\s*){1,3})")
 RELATED_FILE = Path(__file__).with_name("related_fr.txt")
@@ -36,7 +37,8 @@ BOILERPLATE = (
     "unité unités"
 )
 # words that qualify a resource (its state, its price) but do not name it: they count for little
-ATTRIBUTES = "occasion neuf neuve neufs neuves gratuit gratuite gratuitement reconditionné reconditionnés récupération " \
+ATTRIBUTES = "occasion neuf neuve neufs neuves gratuit gratuite gratuitement reconditionné reconditionnés " \
+    "récupération " \
     "récupéré récupérés état bon bonne petit petits réduit réduits cassés usagé usagés excellent parfait qualité"
 # "granulés de bois" and "granulés de polypropylène": a word qualified differently by each post is not the same
 QUALIFIED_RE = re.compile(r"(?=\b([a-z]{3,})s? (?:de |d')([a-z]{3,}))")
@@ -164,7 +166,8 @@ def text_facts(title: str, description: str, groups: PhraseGroups | None = None,
     folded_title = (title or "") if folded else fold(title or "")
     match = PURPOSE_RE.search(folded_title)
     head_title, purpose = (folded_title[:match.start()], folded_title[match.end():]) if match else (folded_title, "")
-    for text, counter in ((head_title, facts.title), (purpose, facts.body), ((description or "") if folded else fold(description or ""), facts.body)):
+    body = (description or "") if folded else fold(description or "")
+    for text, counter in ((head_title, facts.title), (purpose, facts.body), (body, facts.body)):
         for clause in clauses(text, folded=True):
             start = _negation_start(clause)
             head, tail = (clause, "") if start is None else (clause[:start], clause[start:])

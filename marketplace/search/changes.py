@@ -140,22 +140,49 @@ def _apply_batch(store: IndexStore, writer, name: str, result: DrainResult, prog
         raise
     progress.read_to = rows[-1].id
     progress.applied = [i for i in progress.applied if i > cursor.position] + [row.id for row in rows]
-    moved_from = cursor.position
-    advance(cursor, progress.applied, hole_is_permanent)
-    if cursor.position != moved_from:
-        db.session.flush()  # the cursor row is locked from here to the commit (a rebuild resets it: see below)
-        if generation is not None and store.current_dir() != generation:
-            # a rebuild swapped in a new generation while this batch wrote into the old one: the rows must be
-            # applied to the new one, so the cursor stays where the rebuild put it
-            db.session.rollback()
-            progress.read_to, progress.applied = None, []
-            return True
+    moved = _CursorState(cursor.position, cursor.gap_position, cursor.gap_seen_at)
+    advance(moved, progress.applied, hole_is_permanent)
+    if not _move_cursor(store, generation, cursor, moved):
+        # another drain moved the cursor since it was read here, or a rebuild swapped in a new generation while
+        # this batch wrote into the old one (and set the cursor back): the rows applied here stay applied, the
+        # cursor stays where the other put it, and the next batch reads from there
+        db.session.rollback()
+        progress.read_to, progress.applied = None, []
+        return True
     prune()
     db.session.commit()
     result.applied += len(rows)
     result.indexed.extend(indexed)
     result.removed += removed
     return len(rows) == BATCH
+
+
+@dataclass
+class _CursorState:
+    position: int
+    gap_position: int | None
+    gap_seen_at: datetime | None
+    updated_at: datetime | None = None
+
+
+def _move_cursor(store: IndexStore, generation, cursor: SearchCursor, moved: _CursorState) -> bool:
+    """Write the new state of the cursor if it still is where this drain read it (compare and set: a drain that
+    read it earlier must not move it back over rows a later one has applied and pruned, nor past rows a rebuild
+    set it back to), and if the generation written is still the one in use. False if it was not written.
+
+    The UPDATE locks the cursor row (PostgreSQL) or the database (SQLite) until the commit: a rebuild that swaps
+    a generation in and then sets the cursor back (``rewind``) either waits for this commit or is seen here."""
+    if (moved.position, moved.gap_position, moved.gap_seen_at) == \
+            (cursor.position, cursor.gap_position, cursor.gap_seen_at):
+        return True
+    updated = db.session.execute(
+        sa.update(SearchCursor).where(SearchCursor.name == cursor.name, SearchCursor.position == cursor.position)
+        .values(position=moved.position, gap_position=moved.gap_position, gap_seen_at=moved.gap_seen_at,
+                updated_at=moved.updated_at or cursor.updated_at or utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if updated != 1:
+        return False
+    return generation is None or moved.position == cursor.position or store.current_dir() == generation
 
 
 def _abandon(writer) -> None:
@@ -312,9 +339,9 @@ def rebuild_start(name: str) -> int:
 
 def rewind(name: str, position: int) -> None:
     """Set the cursor of index ``name`` back to ``position`` (never forward), e.g. once a rebuilt generation is
-    swapped in. One UPDATE, which waits for a drain that is moving the cursor to commit (that drain then sees the
-    new generation and gives its move up; see ``_apply_batch``), rather than an ORM change decided on a value read
-    before that drain committed."""
+    swapped in. One UPDATE, which waits for a drain that is moving the cursor to commit, rather than an ORM change
+    decided on a value read before that drain committed; a drain that read the cursor before this change gives its
+    move up (``_move_cursor``)."""
     now = utcnow()
     db.session.execute(
         sa.update(SearchCursor).where(SearchCursor.name == name, SearchCursor.position > position)

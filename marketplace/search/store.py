@@ -130,10 +130,13 @@ class IndexStore:
         return directory
 
     def build(self, documents: Iterable[dict], procs: int = 1, limitmb: int = 256) -> tuple[Path, int]:
-        """A new generation with ``documents`` (one segment), not yet in use: ``swap_in`` publishes it."""
+        """A new generation with ``documents``, not yet in use: ``swap_in`` publishes it.
+
+        With several processes, each writes its own segment and they are kept as they are: merging them would
+        cost about as much as writing them, and a search reads a few segments as fast as one."""
         directory = self.new_generation()
         ix = whoosh_index.create_in(str(directory), build_schema())
-        kwargs = {"procs": procs, "multisegment": False} if procs > 1 else {}
+        kwargs = {"procs": procs, "multisegment": True} if procs > 1 else {}
         writer = ix.writer(limitmb=limitmb, **kwargs)
         count = 0
         try:
@@ -144,7 +147,7 @@ class IndexStore:
             writer.cancel()
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        writer.commit(optimize=True)
+        writer.commit()
         return directory, count
 
     def new_generation(self) -> Path:

@@ -60,12 +60,16 @@ def _worker(app, tmp_path, mode: str, tag: str, **options) -> subprocess.Popen:
                "--company", str(app.config["TEST_COMPANY_ID"]), "--tag", tag]
     for name, value in options.items():
         command += [f"--{name.replace('_', '-')}", str(value)]
-    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONTRACEMALLOC"}
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _finish(process: subprocess.Popen, expect: int = 0) -> list[str]:
-    out, err = process.communicate(timeout=60)
+    try:
+        out, err = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
     assert process.returncode == expect, err[-3000:]
     return out.split("\n")
 
@@ -284,6 +288,52 @@ def test_a_hole_younger_than_the_grace_is_waited_for(shared, sessions):
     assert _check(shared).exit_code == 0
 
 
+def test_a_slow_drain_does_not_move_the_cursor_back_over_what_a_faster_one_pruned(shared, sessions, monkeypatch):
+    """Drain A applies its rows and is descheduled before it moves the cursor; drain B (another worker) applies
+    A's rows and a newer one, moves the cursor and prunes the log; then A would set the cursor back to where its
+    rows end: a hole of pruned rows that never fills, the index behind for ever (or until the grace)."""
+    company_id = shared.config["TEST_COMPANY_ID"]
+    first = sessions()
+    slow = _publish(first, company_id, "Hangar du premier")
+    first.commit()
+    real_writer = IndexStore.writer
+    faster = {}
+
+    def writer_then_descheduled(self, timeout):
+        writer = real_writer(self, timeout)
+        real_commit = writer.commit
+
+        def commit(*args, **kwargs):
+            real_commit(*args, **kwargs)  # the index lock is released here
+            monkeypatch.setattr(IndexStore, "writer", real_writer)
+            other = sessions()
+            faster["post"] = _publish(other, company_id, "Hangar du second")
+            other.commit()
+            _publish(other, company_id, "Hangar du troisième")  # B moves the cursor 2 rows past A's
+            other.commit()
+            with shared.app_context():  # drain B, from start to end
+                assert service.drain_now().skipped is None
+                faster["position"] = db.session.get(SearchCursor, service.index_name()).position
+                db.session.remove()
+
+        writer.commit = commit
+        return writer
+
+    monkeypatch.setattr(IndexStore, "writer", writer_then_descheduled)
+    with shared.app_context():  # drain A
+        service.drain_now()
+        db.session.remove()
+    monkeypatch.undo()
+
+    result, position, found = _drain(shared)
+    assert {slow, faster["post"]} <= set(found)
+    assert position >= faster["position"]
+    with shared.app_context():
+        assert not changes.behind(service.index_name())
+        db.session.remove()
+    assert _check(shared).exit_code == 0
+
+
 # --------------------------------------------------------------------------- a rebuild meanwhile
 
 
@@ -332,6 +382,46 @@ def test_a_drain_that_wrote_into_the_generation_a_rebuild_replaced_does_not_move
         assert store.current_dir() is not None
         assert post_id in indexed()
         db.session.remove()
+    assert _check(shared).exit_code == 0
+
+
+def test_a_drain_that_read_the_cursor_before_a_rebuild_set_it_back_does_not_move_it(shared, sessions, monkeypatch):
+    """A rebuild swapped in a generation that lacks post X (X was published during the build and applied to the
+    old generation only), and sets the cursor back; a worker's drain, writing into the new generation, had read
+    the cursor just before it was set back: its move would step over X's row."""
+    company_id = shared.config["TEST_COMPANY_ID"]
+    session = sessions()
+    with shared.app_context():
+        start = db.session.get(SearchCursor, service.index_name()).position
+        db.session.remove()
+    missing = _publish(session, company_id, "Hangar publié pendant la reconstruction")
+    session.commit()
+    _drain(shared)  # applied to the generation in use
+    with shared.app_context():  # the rebuild's new generation, read before X was published, is swapped in
+        store = service.current_store()
+        docs = [document(p, changes.age_limit(p)) for p in session.scalars(
+            sa.select(Post).where(Post.status == PostStatus.PUBLISHED, Post.id != missing))]
+        directory, _ = store.build(docs)
+        store.swap_in(directory)
+        db.session.remove()
+    later = _publish(session, company_id, "Hangar publié après")
+    session.commit()
+    real_load_cursor = changes.load_cursor
+
+    def load_cursor_then_rebuild_sets_it_back(name):
+        cursor = real_load_cursor(name)
+        monkeypatch.setattr(changes, "load_cursor", real_load_cursor)
+        other = sessions()
+        other.execute(sa.update(SearchCursor).where(SearchCursor.name == name)
+                      .values(position=start, gap_position=None, gap_seen_at=None))
+        other.commit()
+        return cursor
+
+    monkeypatch.setattr(changes, "load_cursor", load_cursor_then_rebuild_sets_it_back)
+    result, position, found = _drain(shared)
+    monkeypatch.undo()
+
+    assert {missing, later} <= set(found)
     assert _check(shared).exit_code == 0
 
 

@@ -8,6 +8,7 @@ Each test starts from an index built from its (rolled-back) database; the multi-
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from datetime import timedelta
@@ -89,7 +90,7 @@ def test_a_publication_whose_request_fails_leaves_nothing(client, login, member,
     login(member)
     before = change_rows()
     data = post_form(title="Transpalette refusée zorglub")
-    data["photos"] = [(__import__("io").BytesIO(b"not an image at all"), "photo.jpg", "image/jpeg")]
+    data["photos"] = [(io.BytesIO(b"not an image at all"), "photo.jpg", "image/jpeg")]
 
     response = client.post("/posts/new", data=data, content_type="multipart/form-data")
 
@@ -215,18 +216,14 @@ def test_a_crash_after_the_index_write_but_before_the_cursor_moved_applies_the_r
     assert service.check().ok
 
 
-def test_rows_of_the_log_committed_while_nothing_drains_are_all_applied_by_sync(runner):
+def test_rows_of_the_log_committed_while_nothing_drains_are_all_applied_by_sync(runner, monkeypatch):
     """More rows than one batch: sync applies them all, in several batches."""
     company = factories.CompanyFactory()
     ids = [factories.PostFactory(company=company).id for _ in range(7)]
     db.session.commit()
     changes.take_pending()
-    original = changes.BATCH
-    changes.BATCH = 3
-    try:
-        result = runner.invoke(args=["search", "sync"])
-    finally:
-        changes.BATCH = original
+    monkeypatch.setattr(changes, "BATCH", 3)
+    result = runner.invoke(args=["search", "sync"])
     assert result.exit_code == 0, result.output
     assert set(ids) <= indexed_ids()
     assert service.check().ok
@@ -418,8 +415,7 @@ def test_a_missing_or_corrupt_index_keeps_the_site_serving_and_is_rebuilt(client
     drain()  # the end of the request that published it
 
     assert sorted(found_ids(client, "zorglub")) == sorted([post.id, later.id])
-    assert found_ids(client, "entrepot") == sorted([post.id, later.id], reverse=True) or \
-        sorted(found_ids(client, "entrepot")) == sorted([post.id, later.id])
+    assert sorted(found_ids(client, "entrepot")) == sorted([post.id, later.id])  # the French analysis again
     new_process()  # what a worker started now finds on disk
     assert sorted(found_ids(client, "zorglub")) == sorted([post.id, later.id])
     result = check_cli(runner)

@@ -8,6 +8,7 @@ import gc
 import os
 import secrets
 import shutil
+import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,9 +125,18 @@ def make_app(url: str, index_path: Path, instance_path: Path, migrate: bool = Fa
 
 
 def dispose(app: Flask) -> None:
+    """Close what the application of a test opened: its connections, its index (searchers and their files)."""
+    from marketplace.search import store as store_module
+
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    key = str(Path(app.config["SEARCH_INDEX_PATH"]).resolve())
+    store = store_module._stores.pop(key, None)
+    if store is not None:
+        store._forget()
+    service._caches.pop(key, None)
+    _collect_quietly()
 
 
 def found_ids(client, query: str, **params) -> list[int]:
@@ -208,17 +218,43 @@ DAMAGES = [remove_index, remove_current_generation, garbage_table_of_contents, g
 
 
 @pytest.fixture
-def new_process(monkeypatch):
-    """``new_process()``: forget the open index and searchers, as a worker started after the damage would."""
+def new_process():
+    """``new_process()``: forget the open index and searchers, as a worker started after the damage would. The
+    stores opened by the test are closed at its end."""
     from marketplace.search import store as store_module
 
-    def forget():
-        for store in store_module._stores.values():
-            store._forget()  # closes its searcher (its files)
-        monkeypatch.setattr(store_module, "_stores", {})
-        monkeypatch.setattr(service, "_caches", {})
+    stores, caches = store_module._stores, service._caches
+    before_stores, before_caches = dict(stores), dict(caches)
 
-    return forget
+    def close_new_stores():
+        for key, store in list(store_module._stores.items()):
+            if before_stores.get(key) is not store:
+                store._forget()  # closes its searcher (its files)
+
+    def forget():
+        close_new_stores()
+        store_module._stores, service._caches = dict(before_stores), dict(before_caches)
+
+    yield forget
+    close_new_stores()
+    for key in [key for key in stores if before_stores.get(key) is not stores[key]]:
+        stores.pop(key)._forget()
+    for key in [key for key in caches if key not in before_caches]:
+        caches.pop(key)
+    store_module._stores, service._caches = stores, caches
+    _collect_quietly()
+
+
+def _collect_quietly() -> None:
+    """Free what the test left (the files Whoosh leaves open when it cannot read a damaged one) now, without their
+    ResourceWarning, rather than in a later test. pytest keeps the last exception raised by a test (and with it the
+    objects of its frames) in ``sys.last_*``: a failed or xfailed test would keep them alive."""
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            setattr(sys, name, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()
 
 
 # Whoosh leaves the file of a damaged segment or table of contents open when it fails to read it (the garbage
@@ -230,9 +266,7 @@ whoosh_leaks_damaged_files = pytest.mark.filterwarnings("ignore::ResourceWarning
 @pytest.fixture
 def damaged_files_collected():
     yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gc.collect()
+    _collect_quietly()
 
 
 def build_index() -> None:
