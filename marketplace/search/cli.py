@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..models import SearchChange, SearchCursor
 from . import changes, service
+from .store import IndexUnavailable
 
 search_cli = AppGroup("search", help="The full-text search index.")
 
@@ -35,8 +36,14 @@ def sync_command():
         click.echo("No index yet: building it.")
         click.echo(f"{service.reindex()} posts indexed.")
         return
-    result = changes.drain(service.current_store(), service.index_name(),
-                           current_app.config["SEARCH_LOCK_TIMEOUT"] * 5, max_seconds=3600)
+    try:
+        result = changes.drain(service.current_store(), service.index_name(),
+                               current_app.config["SEARCH_LOCK_TIMEOUT"] * 5, max_seconds=3600)
+    except IndexUnavailable as exc:
+        db.session.rollback()
+        click.echo(f"The index cannot be written ({exc}): rebuilding it.")
+        click.echo(f"{service.reindex()} posts indexed.")
+        return
     if result.skipped:
         click.echo(f"Not done: the index is {result.skipped}. Try again.", err=True)
         sys.exit(1)
@@ -52,7 +59,11 @@ def check_command(limit):
     if not service.current_store().exists():
         click.echo("There is no index: run `flask search reindex`.", err=True)
         sys.exit(1)
-    report = service.check()
+    try:
+        report = service.check()
+    except IndexUnavailable as exc:
+        click.echo(f"The index cannot be read ({exc}): run `flask search reindex`.", err=True)
+        sys.exit(1)
     for label, ids in (("missing from the index", report.missing), ("in the index but not searchable",
                                                                     report.extra),
                        ("out of date in the index", report.stale)):

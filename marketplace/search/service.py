@@ -6,6 +6,7 @@ facets, no relevance) and say so, and the index is rebuilt (in the background in
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -420,29 +421,26 @@ def searchable_documents() -> Iterator[dict]:
 def reindex(procs: int | None = None) -> int:
     """Rebuild the whole index from the database into a new generation and swap it in.
 
-    The change log is kept from the moment the read starts (a temporary cursor holds it), and the cursor of this
-    index is set back to that moment once the new index is in use: what changed meanwhile is applied again."""
+    The change log is held from where the read starts (a temporary cursor, one per rebuild, stops the pruning),
+    and the cursor of this index is set back there once the new index is in use: what changed meanwhile, or what
+    another rebuild or drain applied to the old generation, is applied again."""
     store = current_store()
     name = index_name()
-    holder = f"{name}:rebuild"
+    holder = f"{name}:rebuild:{secrets.token_hex(4)}"
     db.session.rollback()
-    marker = changes.latest_change_id()
-    hold = changes.load_cursor(holder)
-    hold.position = marker
+    start = changes.rebuild_start(name)
+    db.session.add(SearchCursor(name=holder, position=start))
     db.session.commit()
     try:
         directory, count = store.build(searchable_documents(),
                                        procs=procs or current_app.config["SEARCH_BUILD_PROCS"])
         store.swap_in(directory)
-        cursor = changes.load_cursor(name)
-        cursor.position, cursor.gap_position, cursor.gap_seen_at = marker, None, None
+        changes.rewind(name, start)
+        db.session.commit()
     finally:
         db.session.rollback()
         db.session.execute(sa.delete(SearchCursor).where(SearchCursor.name == holder))
         db.session.commit()
-    cursor = changes.load_cursor(name)
-    cursor.position = marker
-    db.session.commit()
     changes.drain(store, name, current_app.config["SEARCH_LOCK_TIMEOUT"])
     return count
 
@@ -461,7 +459,10 @@ class CheckReport:
 def check() -> CheckReport:
     store = current_store()
     searcher = store.searcher()
-    indexed = {int(fields["id"]): fields.get("stamp") for fields in searcher.all_stored_fields()}
+    try:
+        indexed = {int(fields["id"]): fields.get("stamp") for fields in searcher.all_stored_fields()}
+    except Exception as exc:  # a damaged segment
+        raise IndexUnavailable(f"the search index cannot be read: {exc}") from exc
     from .schema import stamp_of
 
     expected = {post.id: stamp_of(post) for post in db.session.scalars(searchable_posts()).unique()

@@ -138,8 +138,6 @@ def test_sync_without_an_index_builds_it(runner):
 
 
 @whoosh_leaks_damaged_files
-@pytest.mark.xfail(strict=True, reason="search/cli.py: sync and check let IndexUnavailable out (a traceback) when "
-                                       "a segment is damaged (see the report to the lead)")
 def test_sync_and_check_with_a_damaged_segment(runner, new_process, damaged_files_collected):
     """The table of contents reads, a segment does not (a new process finds it so)."""
     for _ in range(12):  # enough segments for the next commit to merge some
