@@ -18,6 +18,7 @@ from marketplace.extensions import db as _db
 from marketplace.extensions import limiter, mail
 
 from marketplace.search import changes as search_changes
+from marketplace.search import service as search_service
 
 from . import factories
 
@@ -126,6 +127,7 @@ def search_index(request, app, tmp_path):
     app.config.update(SEARCH_INDEX_PATH=str(path), SEARCH_AUTO_REBUILD="sync")
     yield path
     search_changes.take_pending()  # changes committed by the test itself: its index goes with it
+    search_service.release_index(path)  # no open files left behind, test after test
     app.config.update(saved)
 
 

@@ -54,6 +54,14 @@ def current_store() -> IndexStore:
     return store_for(index_path())
 
 
+def release_index(path) -> None:
+    """Close the index at ``path`` in this process and drop its cached arrays (tests, a retired directory)."""
+    from .store import release
+
+    _caches.pop(str(Path(path).resolve()), None)
+    release(path)
+
+
 def index_name() -> str:
     return current_app.config["SEARCH_INDEX_NAME"]
 

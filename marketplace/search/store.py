@@ -246,6 +246,15 @@ _stores: dict[str, IndexStore] = {}
 _stores_lock = threading.Lock()
 
 
+def release(path: str | os.PathLike) -> None:
+    """Close and forget the store of ``path`` (its searcher keeps files open)."""
+    with _stores_lock:
+        store = _stores.pop(str(Path(path).resolve()), None)
+    if store is not None:
+        with store._lock:
+            store._forget()
+
+
 def store_for(path: str | os.PathLike) -> IndexStore:
     """One store per index directory per process (its searcher is shared by the requests)."""
     key = str(Path(path).resolve())

@@ -425,9 +425,6 @@ def test_a_drain_that_read_the_cursor_before_a_rebuild_set_it_back_does_not_move
     assert _check(shared).exit_code == 0
 
 
-@pytest.mark.xfail(condition=is_postgresql(), strict=True,
-                   reason="service.reindex sets the cursor to the latest id it read: a transaction still open "
-                          "with a lower id is never applied to the new generation (see the report to the lead)")
 def test_a_transaction_open_during_a_reindex_is_applied_after_it(shared, sessions):
     """PostgreSQL: a transaction holding a lower change id is open while the rebuild starts (its post is not in the
     new generation); it commits after the swap: the drain must still apply it. (SQLite: a rebuild cannot start
