@@ -4,15 +4,17 @@
 Not part of ``make test``. For each size it creates a throw-away SQLite database and instance folder, loads
 realistic French posts with Core bulk inserts (no change-log rows), then measures:
 
-1. ``marketplace.search.reindex(procs=...)``: posts/s and the index size on disk;
+1. ``marketplace.search.reindex(procs=...)``: posts/s, its phases and CPU time, the index size on disk;
 2. keyword queries with random filters and facets: ``run_search`` (what the search page calls, including the page
-   of posts read from the database) and the engine alone (``engine.find`` on the snapshot, the query parsed
-   beforehand), after a warm-up pass, the searcher and snapshot reused as in production;
-3. a publication committed through the ORM (change-log row), ``drain_now()`` (what the request teardown does),
-   until ``run_search`` finds it;
-4. the straightforward Whoosh set-up on the same index for comparison: a new searcher per query,
+   of posts read from the database; wall-clock and CPU time, and the time of each of its steps) and the index side
+   alone (``parsed_query``, ``engine.find`` on the snapshot), after a warm-up pass, the searcher and snapshot reused
+   as in production;
+3. the straightforward Whoosh set-up on the same index for comparison: a new searcher per query,
    ``MultifieldParser(["title", "text"])``, ``filter=``, ``groupedby=`` facets;
-5. a cProfile of the slowest query.
+4. a cProfile of the slowest searches;
+5. a publication committed through the ORM (change-log row), ``drain_now()`` (what the request teardown does),
+   until ``run_search`` finds it; then the searches again on the index with the segments these added;
+6. with ``--reindex-detail``: the parent's part of a reindex and the French analysis, timed and profiled apart.
 
 Usage: ``.venv/bin/python bench/search_bench.py --sizes 10000,100000 --procs 2`` (see bench/README.md)."""
 
@@ -807,11 +809,15 @@ def targets(results: list[dict]) -> list[str]:
     for r in results:
         if r["size"] != TARGET_SIZE:
             continue
-        checks = (("keyword search p95 <= 30 ms", r["run_search"]["p95"], TARGETS["query_p95_ms"], "ms"),
-                  ("full reindex <= 90 s", r["reindex"]["seconds"], TARGETS["reindex_s"], "s"),
-                  ("publication visible p95 <= 1 s", r["publication"]["commit_to_visible_ms"]["p95"] / 1000,
+        checks = (("keyword search p95 <= 30 ms", lambda: r["run_search"]["p95"], TARGETS["query_p95_ms"], "ms"),
+                  ("full reindex <= 90 s", lambda: r["reindex"]["seconds"], TARGETS["reindex_s"], "s"),
+                  ("publication visible p95 <= 1 s", lambda: r["publication"]["commit_to_visible_ms"]["p95"] / 1000,
                    TARGETS["publication_p95_s"], "s"))
-        for label, value, limit, unit in checks:
+        for label, measured, limit, unit in checks:
+            try:
+                value = measured()
+            except KeyError:  # not measured in this run (--reindex-only)
+                continue
             out.append(f"{'MET ' if value <= limit else 'MISSED'} {label}: {value:.2f} {unit}")
     return out
 

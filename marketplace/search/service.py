@@ -204,10 +204,20 @@ def parsed_query(snapshot: Snapshot, text: str) -> ParsedQuery:
 
 
 def correct_word(snapshot: Snapshot, word: str) -> str | None:
-    """The closest word of the titles (Whoosh's spelling corrector), if ``word`` itself is unknown."""
+    """The closest word of the titles (Whoosh's spelling corrector), if ``word`` itself is unknown; remembered
+    for the snapshot (the corrector walks every segment's words)."""
     folded = fold(word.strip())
     if not 3 <= len(folded) <= MAX_CORRECTED_LENGTH or not folded.isalpha():
         return None
+    cache = snapshot.__dict__.setdefault("_corrections", {})
+    if folded not in cache:
+        if len(cache) > 5000:
+            cache.clear()
+        cache[folded] = _closest_title_word(snapshot, folded)
+    return cache[folded]
+
+
+def _closest_title_word(snapshot: Snapshot, folded: str) -> str | None:
     for data, _ in snapshot.segments:
         try:
             corrector = data.reader.corrector("title")

@@ -129,7 +129,7 @@ class IndexStore:
         self.swap_in(directory)
         return directory
 
-    def build(self, documents: Iterable[dict], procs: int = 1, limitmb: int = 256) -> tuple[Path, int]:
+    def build(self, documents: Iterable[dict], procs: int = 1, limitmb: int = 512) -> tuple[Path, int]:
         """A new generation with ``documents``, not yet in use: ``swap_in`` publishes it.
 
         With several processes, each writes its own segment and they are kept as they are: merging them would
