@@ -126,7 +126,7 @@ def test_a_need_is_posted_approved_and_found(browser, live_server, people):
     browser.visit("/posts")
     assert browser.find(f"#post-{people['offer_id']}-title"), "the offer is in the unfiltered catalogue"
     Select(browser.find("#filter-kind")).select_by_value("need")
-    browser.next_page(browser.find("form[role='search'] button[type='submit']").click)
+    browser.next_page(browser.find("form[aria-labelledby='filters-title'] button[type='submit']").click)
     assert "kind=need" in browser.path
     assert not browser.find_all(f"#post-{people['offer_id']}-title"), "an offer among the needs"
     link = browser.find(f"#post-{post_id}-title a")
