@@ -104,8 +104,7 @@ def _tokens(text: str) -> list[_Token]:
         body = phrase if phrase is not None else word.lstrip("-+")
         prefix = word is not None and body.endswith("*") and len(body.strip("*?")) >= 2
         body = body.replace("*", " ").replace("?", " ")
-        for part in ([body] if phrase is not None else [body]):
-            tokens.append(_Token(part, negated, or_next, prefix, phrase is not None))
+        tokens.append(_Token(body, negated, or_next, prefix, phrase is not None))
         negate_next = or_next = False
     return tokens
 
@@ -174,10 +173,6 @@ class Thesaurus:
                     i += size
                     break
         return groups
-
-    def expand_sequence(self, analysed: list[str]) -> list[Group]:
-        """Groups for a sequence of terms where phrases may span words (a whole query)."""
-        return self.groups_for(analysed, " ".join(analysed))
 
 
 def has_search_words(raw: str | None) -> bool:
