@@ -2,14 +2,24 @@
 
 from .audit import AuditLog
 from .company import Company
-from .match import Match, MatchOrigin, MatchStatus
-from .post import Category, CloseReason, Notification, Post, PostKind, PostPhoto, PostStatus
+from .match import (
+    OPEN_STATUSES,
+    IntroductionAnswer,
+    Match,
+    MatchMessage,
+    MatchOrigin,
+    MatchOutcome,
+    MatchStatus,
+    Outcome,
+)
+from .post import Category, CloseReason, MailDelivery, Notification, Post, PostKind, PostPhoto, PostStatus
 from .search import AlertFrequency, SavedSearch, SavedSearchHit, SearchChange, SearchCursor, SynonymGroup
-from .user import MembershipStatus, Role, User, UserTerritory, normalize_email
+from .user import MembershipStatus, NotificationFrequency, Role, User, UserTerritory, normalize_email
 
 __all__ = [
     "AlertFrequency", "SavedSearch", "SavedSearchHit", "SearchChange", "SearchCursor", "SynonymGroup",
-    "AuditLog", "Category", "CloseReason", "Company", "Match", "MatchOrigin", "MatchStatus", "MembershipStatus",
-    "Notification", "Post", "PostKind",
+    "AuditLog", "Category", "CloseReason", "Company", "IntroductionAnswer", "MailDelivery", "Match",
+    "MatchMessage", "MatchOrigin", "MatchOutcome", "MatchStatus", "MembershipStatus", "Notification",
+    "NotificationFrequency", "OPEN_STATUSES", "Outcome", "Post", "PostKind",
     "PostPhoto", "PostStatus", "Role", "User", "UserTerritory", "normalize_email",
 ]

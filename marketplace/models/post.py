@@ -125,8 +125,19 @@ class PostPhoto(db.Model):
     post: Mapped[Post] = relationship(back_populates="photos")
 
 
+class MailDelivery(enum.StrEnum):
+    """What became of the mail of a notification (the record moderators read)."""
+
+    NONE = "none"  # the notification has no mail
+    SENT = "sent"  # sent at once
+    DIGEST = "digest"  # waiting for the person's daily digest
+    DIGESTED = "digested"  # sent in a daily digest
+    CAPPED = "capped"  # over the day's cap of mails: waits for the next digest
+    OFF = "off"  # the person turned mails off
+
+
 class Notification(db.Model):
-    """A message for a person in the app (the same news usually goes by mail too)."""
+    """A message for a person in the app (the same news usually goes by mail too), and what became of its mail."""
 
     __tablename__ = "notification"
 
@@ -136,3 +147,9 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[str | None] = mapped_column(String(40))  # e.g. "match_approved"
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="SET NULL"), index=True)
+    mail: Mapped[MailDelivery] = mapped_column(db_enum(MailDelivery, "mail_delivery"), default=MailDelivery.NONE,
+                                               server_default=MailDelivery.NONE.value)
+    mail_subject: Mapped[str | None] = mapped_column(Text)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,6 +25,14 @@ class MembershipStatus(enum.StrEnum):
     PENDING = "pending"
 
 
+class NotificationFrequency(enum.StrEnum):
+    """How a person wants the mails of their notifications (the notifications are in the app whatever the choice)."""
+
+    INSTANT = "instant"
+    DAILY = "daily"
+    NONE = "none"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -40,6 +48,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(default=1)
     locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
+    notification_frequency: Mapped[NotificationFrequency] = mapped_column(
+        db_enum(NotificationFrequency, "notification_frequency"), default=NotificationFrequency.INSTANT,
+        server_default=NotificationFrequency.INSTANT.value)
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company | None] = relationship(back_populates="members")
     territories: Mapped[list[UserTerritory]] = relationship(

@@ -11,11 +11,12 @@ from . import mail
 
 
 def notify(user: User, message, link: str | None = None, mail_template: str | None = None,
-           mail_subject=None, **context) -> Notification:
-    """``message`` and ``mail_subject`` are lazy strings, rendered in the recipient's language."""
+           mail_subject=None, kind: str | None = None, match_id: int | None = None, **context) -> Notification:
+    """``message`` and ``mail_subject`` are lazy strings, rendered in the recipient's language; ``kind`` names the
+    event (e.g. "match_approved") and ``match_id`` the match it is about, for the record moderators read."""
     with force_locale(user.locale):
         text = str(message)
-    notification = Notification(user_id=user.id, message=text, link=link)
+    notification = Notification(user_id=user.id, message=text, link=link, kind=kind, match_id=match_id)
     db.session.add(notification)
     if mail_template:
         mail.send_after_commit(user.email, mail_subject or message, mail_template, locale=user.locale,
@@ -24,8 +25,10 @@ def notify(user: User, message, link: str | None = None, mail_template: str | No
 
 
 def notify_company(company: Company, message, link: str | None = None, mail_template: str | None = None,
-                   mail_subject=None, **context) -> list[Notification]:
-    return [notify(member, message, link, mail_template, mail_subject, company=company, **context)
+                   mail_subject=None, kind: str | None = None, match_id: int | None = None,
+                   **context) -> list[Notification]:
+    return [notify(member, message, link, mail_template, mail_subject, kind=kind, match_id=match_id,
+                   company=company, **context)
             for member in company.active_members]
 
 
