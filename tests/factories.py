@@ -7,7 +7,20 @@ from factory.alchemy import SQLAlchemyModelFactory
 from stdnum import luhn
 
 from marketplace.extensions import db
-from marketplace.models import Category, Company, MembershipStatus, Post, PostKind, PostStatus, Role, User, UserTerritory
+from marketplace.models import (
+    Category,
+    Company,
+    Match,
+    MatchOrigin,
+    MatchStatus,
+    MembershipStatus,
+    Post,
+    PostKind,
+    PostStatus,
+    Role,
+    User,
+    UserTerritory,
+)
 from marketplace.models.types import utcnow
 from marketplace.services.passwords import hash_password
 
@@ -124,3 +137,18 @@ class PendingPostFactory(PostFactory):
     published_at = None
     renewed_at = None
     moderated_at = None
+
+
+class MatchFactory(BaseFactory):
+    """A proposed suggestion between a published offer and a published need of two companies of Lyon."""
+
+    class Meta:
+        model = Match
+
+    offer = factory.SubFactory(PostFactory)
+    need = factory.SubFactory(NeedFactory, category=Category.STORAGE,
+                              title=factory.Sequence(lambda n: f"Cherche entrepôt de 150 m² n°{n}"))
+    score = 0.8
+    reasons = factory.LazyFunction(lambda: [{"code": "same_category"}, {"code": "distance", "km": 0}])
+    origin = MatchOrigin.SUGGESTED
+    status = MatchStatus.PROPOSED
