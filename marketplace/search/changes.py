@@ -84,8 +84,12 @@ def take_pending() -> bool:
 class DrainResult:
     applied: int = 0  # rows of the log applied
     indexed: list[int] = field(default_factory=list)  # posts now in the index
-    removed: int = 0
+    removed_ids: list[int] = field(default_factory=list)  # posts taken out of it (or never in it)
     skipped: str | None = None  # why nothing was done ("locked", "unavailable")
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_ids)
 
 
 def drain(store: IndexStore, name: str, timeout: float, max_seconds: float = 30.0) -> DrainResult:
@@ -153,7 +157,7 @@ def _apply_batch(store: IndexStore, writer, name: str, result: DrainResult, prog
     db.session.commit()
     result.applied += len(rows)
     result.indexed.extend(indexed)
-    result.removed += removed
+    result.removed_ids.extend(removed)
     return len(rows) == BATCH
 
 
@@ -201,8 +205,8 @@ def _abandon(writer) -> None:
                 log.debug("releasing the index lock failed", exc_info=True)
 
 
-def apply_rows(writer, rows) -> tuple[list[int], int]:
-    """Re-read the posts the rows name and put each in the index or take it out; (indexed ids, removed)."""
+def apply_rows(writer, rows) -> tuple[list[int], list[int]]:
+    """Re-read the posts the rows name and put each in the index or take it out; (indexed ids, removed ids)."""
     post_ids = {row.post_id for row in rows if row.post_id is not None}
     company_ids = {row.company_id for row in rows if row.company_id is not None}
     if company_ids:
@@ -222,7 +226,7 @@ def apply_rows(writer, rows) -> tuple[list[int], int]:
             writer.update_document(**doc)
         for post_id in gone:
             writer.delete_by_term("id", str(post_id))
-    return [doc["pid"] for doc in documents], len(gone)
+    return [doc["pid"] for doc in documents], gone
 
 
 @contextmanager

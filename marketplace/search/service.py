@@ -344,9 +344,24 @@ def drain_now(timeout: float | None = None) -> changes.DrainResult:
         return changes.DrainResult(skipped="error")
     if result.skipped == "locked":
         log.info("search index locked by another process: changes left for the next drain")
+    if result.indexed or result.removed_ids:
+        _match(result.indexed, result.removed_ids)
     if result.indexed:
         _alert(result.indexed)
     return result
+
+
+def _match(indexed: list[int], removed: list[int]) -> None:
+    """Recompute the match suggestions of the posts the index just took in or let go (after the index commit,
+    so the candidates are read from an index that holds them), and commit them."""
+    from ..services import matching
+
+    try:
+        matching.on_posts_indexed(indexed, removed)
+        db.session.commit()
+    except Exception:
+        log.exception("computing match suggestions failed: `flask matching rebuild` repairs them")
+        db.session.rollback()
 
 
 def _rebuild_quietly(store: IndexStore) -> None:
