@@ -14,6 +14,7 @@ from .extensions import db
 from .import_cli import import_posts
 from .matching.cli import export_matches, matching_cli
 from .models import PostStatus, Role
+from .notifications_cli import notifications_cli
 from .posts.cli import posts_cli
 from .services import accounts
 
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_posts)
     app.cli.add_command(matching_cli)
     app.cli.add_command(export_matches)
+    app.cli.add_command(notifications_cli)
 
 
 def _create_staff(role: Role, email: str, name: str, departements: tuple[str, ...], password: str | None) -> None:
@@ -93,7 +95,19 @@ def seed_demo(if_empty: bool, force: bool) -> None:
         by_status = ", ".join(f"{summary.posts[status]} {status.value}" for status in PostStatus
                               if summary.posts[status])
         click.echo(f"Demo data loaded: {summary.companies} companies, {summary.posts.total()} posts ({by_status}).")
+        click.echo(f"Match suggestions: {_index_and_match()} proposed to the moderators.")
     _print_accounts(demo_accounts())
+
+
+def _index_and_match() -> int:
+    """Build the search index over the demo posts and compute every suggestion (as `flask matching rebuild`)."""
+    from .search import service as search_service
+    from .services import matching
+
+    search_service.reindex()
+    added = matching.rebuild_all().added
+    db.session.commit()
+    return added
 
 
 def _print_accounts(rows: list[tuple[str, str]]) -> None:
