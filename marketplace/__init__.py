@@ -95,10 +95,11 @@ def _register_blueprints(app: Flask) -> None:
     from .alerts import bp as alerts_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .matches import bp as matches_bp
     from .moderation import bp as moderation_bp
     from .posts import bp as posts_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp, alerts_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp, alerts_bp, matches_bp):
         app.register_blueprint(blueprint)
 
 

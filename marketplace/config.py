@@ -90,6 +90,7 @@ class DefaultConfig:
     MATCH_MUTUAL_FLOOR = 0.25  # two posts that are each other's best candidate are suggested from this score
     MATCH_CANDIDATES = 50  # candidates taken from the index and judged, per post
     NOTIFICATIONS_PER_PAGE = 30
+    NOTIFY_MAIL_DAILY_CAP = 10  # notification mails per person per 24 h; beyond: the daily digest (None: no cap)
     AUDIT_ENTRIES_PER_PAGE = 50
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
     PHOTO_MAX_COUNT = 6

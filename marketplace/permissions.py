@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from .models import Company, Post, User
+    from .models import Company, Match, Post, User
 
 
 def _role(user) -> str | None:
@@ -100,3 +100,44 @@ def require(check):
         return wrapped
 
     return decorator
+
+
+# Matches: review
+
+
+def can_review_match(user: User, match: Match) -> bool:
+    """Approve or reject a match: the moderators of either post's département (administrators without
+    territory: every match)."""
+    return covers_departement(user, match.offer.departement) or covers_departement(user, match.need.departement)
+
+
+def can_request_introduction(user: User, post: Post) -> bool:
+    """"Je suis intéressé·e": an active member of another company than the post's (never CCI staff)."""
+    company = getattr(user, "company", None)
+    return company is not None and can_act_for_company(user, company) and post.company_id != company.id
+
+
+# Matches: introductions
+
+
+def match_side(user: User, match: Match) -> str | None:
+    """"offer" or "need": the side of the match the user acts for (an active member of that post's company)."""
+    if _role(user) != "member" or not user.is_active_member:
+        return None
+    return match.side_of(user.company_id)
+
+
+def can_view_match(user: User, match: Match) -> bool:
+    """The match page: the two companies once a moderator approved the match (never a proposed or rejected one),
+    and, read-only, the CCI staff of either post's or either company's territory."""
+    if match_side(user, match) is not None:
+        return match.status.value not in ("proposed", "rejected")
+    places = {match.offer.departement, match.need.departement, match.offer.company.departement,
+              match.need.company.departement}
+    return any(covers_departement(user, departement) for departement in places)
+
+
+def can_answer_for_side(user: User, match: Match, side: str) -> bool:
+    """Accept or decline the introduction, write in the thread, report the outcome for ``side``: only an active
+    member of that side's company (never the other company, never the CCI staff)."""
+    return side in ("offer", "need") and match_side(user, match) == side

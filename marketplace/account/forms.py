@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from ..auth.forms import confirmation_field, new_password_field
 from ..forms import CompanyForm, strip
+from ..models import NotificationFrequency
+from ..services.notifications import FREQUENCY_LABELS
 
 
 class ProfileForm(FlaskForm):
@@ -40,3 +43,14 @@ class DeleteAccountForm(FlaskForm):
 
 class MemberDecisionForm(FlaskForm):
     """Only the CSRF token: the member id is in the URL."""
+
+
+class NotificationSettingsForm(FlaskForm):
+    """How the person wants the mails of their notifications (the help of each choice is in the template)."""
+
+    frequency = RadioField(
+        _l("Mails of my notifications"), validate_choice=False,
+        choices=[SelectChoice(choice.value, FREQUENCY_LABELS[choice]) for choice in NotificationFrequency],
+        validators=[InputRequired(_l("Choose how you want to receive the mails of your notifications.")),
+                    AnyOf([choice.value for choice in NotificationFrequency],
+                          message=_l("Choose one of the options offered: at once, one daily digest, or no mail."))])

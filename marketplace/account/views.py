@@ -10,7 +10,14 @@ from ..errors import DomainError
 from ..extensions import db
 from ..services import accounts, companies, notifications, paging
 from ..web import ID, commit_action, flash_outcome, is_safe_next
-from .forms import CompanyProfileForm, DeleteAccountForm, MemberDecisionForm, PasswordChangeForm, ProfileForm
+from .forms import (
+    CompanyProfileForm,
+    DeleteAccountForm,
+    MemberDecisionForm,
+    NotificationSettingsForm,
+    PasswordChangeForm,
+    ProfileForm,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
 
@@ -22,7 +29,9 @@ def profile():
     if form.validate_on_submit():
         return _save(lambda: accounts.update_profile(current_user, form.full_name.data),
                      _("Your profile has been saved."), "account.profile")
-    return render_template("account/profile.html", form=form, company=current_user.company)
+    return render_template("account/profile.html", form=form, company=current_user.company,
+                           notification_frequency_label=notifications.FREQUENCY_LABELS.get(
+                               current_user.notification_frequency))
 
 
 @bp.route("/entreprise", methods=["GET", "POST"])
@@ -126,6 +135,25 @@ def notifications_page():
     notifications.mark_read(current_user, unread)
     db.session.commit()
     return html
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"], endpoint="notification_settings")
+@login_required
+def notification_settings():
+    """How the person wants the mails of their notifications: at once, one daily digest, or none."""
+    form = NotificationSettingsForm(data={"frequency": current_user.notification_frequency.value})
+    if request.method == "POST":
+        if form.validate_on_submit():
+            return _save(lambda: notifications.set_frequency(current_user, form.frequency.data),
+                         _("Your notification preferences have been saved."), "account.notification_settings",
+                         template="account/notification_settings.html", form=form, **_settings_context())
+        form.frequency.data = current_user.notification_frequency.value  # a refused value is not shown as chosen
+        return render_template("account/notification_settings.html", form=form, **_settings_context()), 400
+    return render_template("account/notification_settings.html", form=form, **_settings_context())
+
+
+def _settings_context() -> dict:
+    return {"frequency_help": notifications.frequency_help(current_app.config.get("NOTIFY_MAIL_DAILY_CAP"))}
 
 
 def _save(action, success_message: str, endpoint: str, template: str | None = None, **context):

@@ -89,3 +89,6 @@ def export_matches(fmt: str, output: Path | None) -> None:
     output.write_text(text, encoding="utf-8")
     count = sum(len(row["suggestions"]) for row in rows)
     click.echo(f"{len(rows)} posts, {count} suggestions written to {output}.", err=True)
+
+
+from . import intro_cli  # noqa: E402,F401  (`flask matching remind-outcomes` registers on matching_cli)

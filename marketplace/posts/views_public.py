@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .. import permissions
 from ..models import Category, PostKind, PostStatus
-from ..services import catalogue, categories, geo, paging
-from ..services.posts import allowed_actions, expiry_date
-from ..web import ID
+from ..moderation.match_forms import InterestForm
+from ..services import catalogue, categories, geo, introductions, match_review, paging
+from ..services.posts import allowed_actions, expiry_date, is_visible
+from ..web import ID, commit_result
 from . import bp
 
 FILTER_NAMES = {"kind": _l("Offers or needs"), "category": _l("Category"), "region": _l("Region"),
@@ -37,7 +39,31 @@ def detail(post_id: int):
     manages = permissions.can_edit_post(current_user, post)
     return render_template("posts/detail.html", post=post, status=catalogue.display_status(post),
                            expires_on=expiry_date(post), manages=manages,
-                           actions=allowed_actions(post) if manages else frozenset())
+                           actions=allowed_actions(post) if manages else frozenset(),
+                           post_matches=introductions.post_match_rows(current_user, post))
+
+
+@bp.route(f"/posts/<{ID}:post_id>/interest", methods=["GET", "POST"])
+@login_required
+def interest(post_id: int):
+    """"Je suis intéressé·e": the company picks which of its own posts answers this one; the CCI reviews it."""
+    post = catalogue.post_with_details(post_id)
+    if post is None or not permissions.can_view_post(current_user, post):
+        abort(404)
+    if not permissions.can_request_introduction(current_user, post):
+        abort(403)
+    own_posts = match_review.own_counterparts(current_user, post)
+    form = InterestForm(own_posts)
+    if is_visible(post) and own_posts and form.validate_on_submit():
+        chosen = next(own for own in own_posts if own.id == form.own_post.data)
+        done, error = commit_result(lambda: match_review.request_introduction(current_user, post, chosen))
+        if done is not None:
+            flash(_("Your request is sent: your CCI will review it and tell you if it introduces you to %(company)s.",
+                    company=post.company.legal_name), "success")
+            return redirect(url_for("posts.detail", post_id=post.id))
+        flash(str(error.message), "danger")
+    return render_template("posts/interest.html", post=post, form=form, own_posts=own_posts,
+                           published=is_visible(post), wanted_kind=match_review.opposite_kind(post).value)
 
 
 @bp.route(f"/companies/<{ID}:company_id>")
