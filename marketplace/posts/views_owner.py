@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Company, Post, PostStatus
+from ..models import Company, Post, PostKind, PostStatus
 from ..services import categories, paging, photos, posts
 from ..web import ID, commit_action, commit_result, flash_outcome, redirect_next
 from . import bp
@@ -32,7 +32,7 @@ PUBLIC_PHOTO_MAX_AGE = 60 * 60
 @login_required
 def create():
     company = _own_company()
-    form = PostForm(company)
+    form = PostForm(company, data=_preselected_kind())
     if form.validate_on_submit():
         def action() -> Post:
             post = posts.create_post(current_user, company, form.post_data(), submit=form.wants_submission)
@@ -45,6 +45,12 @@ def create():
             return redirect(url_for("posts.detail", post_id=post.id))
         _show_error(form, error)
     return render_template("posts/form.html", form=form, post=None, company=company, **_form_context())
+
+
+def _preselected_kind() -> dict:
+    """``?kind=need`` (from "I'm interested" when the company has no post of that kind yet) ticks that kind."""
+    kind = request.args.get("kind")
+    return {"kind": kind} if kind in {k.value for k in PostKind} else {}
 
 
 @bp.route(f"/posts/<{ID}:post_id>/edit", methods=["GET", "POST"])

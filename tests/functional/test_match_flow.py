@@ -4,6 +4,8 @@ quantities and statuses follow. Every forbidden step on the way changes nothing.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -114,3 +116,18 @@ def test_from_publication_to_outcome(client, world):
     # the owner's post page lists the match
     as_user(client, world["offerer"])
     assert f"/matches/{match_id}" in client.get(f"/posts/{world['offer_id']}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["need", "offer"])
+def test_the_new_post_form_ticks_the_kind_asked_for(client, login, member, kind):
+    login(member)
+    page = client.get(f"/posts/new?kind={kind}").get_data(as_text=True)
+    ticked = re.findall(r'<input checked[^>]*name="kind"[^>]*value="(\w+)"', page)
+    assert ticked == [kind]
+
+
+def test_an_unknown_kind_ticks_nothing(client, login, member):
+    login(member)
+    response = client.get("/posts/new?kind=<script>")
+    assert response.status_code == 200
+    assert re.findall(r'<input checked[^>]*name="kind"', response.get_data(as_text=True)) == []
