@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from marketplace import permissions
 from marketplace.errors import Forbidden
@@ -24,6 +25,13 @@ from marketplace.services import introductions as intro
 from marketplace.services.introductions import InvalidIntroduction
 
 from .. import factories
+
+
+@pytest.fixture(autouse=True)
+def english_messages(app):
+    """The messages checked here are the English msgids, whatever the default language."""
+    with force_locale("en"):
+        yield
 
 
 def approved_match(**overrides):
