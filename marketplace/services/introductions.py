@@ -139,7 +139,7 @@ def _lock(*rows) -> None:
     answering at the same moment must not both miss the other's acceptance."""
     db.session.flush()
     for row in rows:
-        db.session.refresh(row, with_for_update=True)
+        db.session.refresh(row, with_for_update={"of": type(row)})  # not the eager-joined tables (PostgreSQL)
 
 
 def is_introduced(match: Match) -> bool:
