@@ -89,6 +89,7 @@ class DefaultConfig:
     MATCH_RELATIVE_CUT = 0.5  # nor a pair scoring less than this share of the post's best suggestion
     MATCH_MUTUAL_FLOOR = 0.25  # two posts that are each other's best candidate are suggested from this score
     MATCH_CANDIDATES = 50  # candidates taken from the index and judged, per post
+    MATCH_MUTUAL_RANK = 3  # a post with no suggestion gets its best candidate if it ranks among that one's 3 best
     NOTIFICATIONS_PER_PAGE = 30
     NOTIFY_MAIL_DAILY_CAP = 10  # notification mails per person per 24 h; beyond: the daily digest (None: no cap)
     AUDIT_ENTRIES_PER_PAGE = 50

@@ -45,13 +45,17 @@ TEXT_FULL = 0.35  # share of the words met at which the text alone says "same re
 
 
 def unit_weight(unit: str | tuple[str, ...], idf: Idf) -> float:
-    """How telling a unit is: the idf of a term, the mean idf of a phrase's terms; numbers tell nothing."""
+    """How telling a unit is: the idf of a term, the mean idf of a phrase's terms; numbers tell nothing, and a
+    phrase made of attributes only ("d'occasion", "seconde main") counts as little as an attribute."""
     if isinstance(unit, str):
         if unit.isdigit():
             return 0.0
         return idf(unit) * (ATTRIBUTE_WEIGHT if unit in attributes() else 1.0)
-    weights = [idf(t) for t in unit if not t.isdigit()]
-    return sum(weights) / len(weights) if weights else 0.0
+    words = [t for t in unit if not t.isdigit()]
+    if not words:
+        return 0.0
+    weight = sum(idf(t) for t in words) / len(words)
+    return weight * ATTRIBUTE_WEIGHT if all(t in attributes() for t in words) else weight
 
 
 def unit_met(unit: str | tuple[str, ...], text: TextFacts, other: TextFacts) -> float:
@@ -93,15 +97,37 @@ def weighted_units(text: TextFacts, idf: Idf, title_only: bool = False) -> tuple
     return found
 
 
+def _profile(text: TextFacts, idf: Idf, title_only: bool = False) -> tuple[frozenset, dict, list, float]:
+    """A post's weighted units split for quick comparison: (its single terms, their weights, its phrases with
+    their weights, the total weight), cached on the facts like ``weighted_units``."""
+    key = (getattr(idf, "__self__", idf), title_only)
+    cache = text.__dict__.setdefault("_profiles", {})
+    found = cache.get(key)
+    if found is None:
+        units, total = weighted_units(text, idf, title_only)
+        weights = {unit: weight for unit, weight in units if isinstance(unit, str)}
+        phrases = [(unit, weight) for unit, weight in units if not isinstance(unit, str)]
+        found = cache[key] = (frozenset(weights), weights, phrases, total)
+        if len(cache) > 4:
+            cache.pop(next(iter(cache)))
+    return found
+
+
 def coverage_of(text: TextFacts, other: TextFacts, idf: Idf, title_only: bool = False,
                 in_title: bool = False) -> float:
     """The share of a post's words (weighted by idf, the title's counted twice) that the other post also says
-    (``in_title``: says in its title)."""
-    units, total = weighted_units(text, idf, title_only)
+    (``in_title``: says in its title). The same as summing ``weight * unit_met(unit, ...)`` over the post's
+    units; the single terms the other post does not say are skipped at once (a set intersection)."""
+    terms, weights, phrases, total = _profile(text, idf, title_only)
     if not total:
         return 0.0
     target = _title_only(other) if in_title else other
-    met = sum(weight * unit_met(unit, text, target) for unit, weight in units)
+    met = 0.0
+    qualified = text.qualified
+    for term in terms & target.terms:
+        met += weights[term] * (unit_met(term, text, target) if term in qualified else 1.0)
+    for unit, weight in phrases:
+        met += weight * unit_met(unit, text, target)
     return met / total
 
 
@@ -133,13 +159,27 @@ def text_relevance(a: TextFacts, b: TextFacts, idf: Idf) -> float:
 def negation_conflict(offer: TextFacts, need: TextFacts, idf: Idf) -> float:
     """The share of what the need asks for that the offer says it is *not* ("aucun camion frigorifique" for a
     refrigerated transport need), in [0, 1]."""
-    asked = {t: idf(t) for t in need.terms if not t.isdigit()}
     denied = {t for t in offer.negated if t not in offer.terms}
-    if not asked or not denied:
+    if not denied or denied.isdisjoint(need.terms):
         return 0.0
+    asked = {t: idf(t) for t in need.terms if not t.isdigit()}
     shared = sum(w for t, w in asked.items() if t in offer.terms)
     against = sum(w for t, w in asked.items() if t in denied)
     return against / (shared + against) if against else 0.0
+
+
+def exclusion_conflict(offer: TextFacts, need: TextFacts, idf: Idf) -> float:
+    """The share of the offer's title (weighted by idf) that the need rules out ("une camionnette sans chauffeur"
+    for a truck offered with its driver), in [0, 1]: what the offer *is* and the need says it does not want."""
+    excluded = {t for t in need.negated if t not in need.terms}
+    if not excluded or excluded.isdisjoint(offer.terms):
+        return 0.0
+    units, total = weighted_units(offer, idf, title_only=True)
+    if not total:
+        return 0.0
+    hit = sum(weight for unit, weight in units
+              if (unit in excluded if isinstance(unit, str) else any(t in excluded for t in unit)))
+    return hit / total
 
 
 # --------------------------------------------------------------------------- category
@@ -210,6 +250,9 @@ def reach(offer: PostFacts, need: PostFacts) -> tuple[float, Reason]:
     return _beyond(km, radius)
 
 
+BEYOND_FAR = 0.2  # between 1.5 and 2 times the radius: farther than the company said it can go, by far
+
+
 def _beyond(km: float, radius: float) -> tuple[float, Reason]:
     excess = km / radius
     reason = {"code": "beyond_radius", "km": round(km), "radius": round(radius)}
@@ -218,7 +261,7 @@ def _beyond(km: float, radius: float) -> tuple[float, Reason]:
     if excess <= 1.5:
         return 0.6, reason
     if excess <= 2.0:
-        return 0.35, reason
+        return BEYOND_FAR, reason
     return 0.0, reason
 
 
@@ -369,11 +412,17 @@ def conditions(offer: PostFacts, need: PostFacts, idf: Idf) -> tuple[float, list
     if conflict > DENIED_FROM:
         factor *= max(DENIED_FLOOR, 1.0 - conflict)
         reasons.append({"code": "denied"})
+    excluded = exclusion_conflict(offer.text, need.text, idf)
+    if excluded >= EXCLUDED_FROM:
+        factor *= max(DENIED_FLOOR, 1.0 - EXCLUDED_SLOPE * excluded)
+        reasons.append({"code": "excluded"})
     return factor, reasons
 
 
 DENIED_FROM = 0.2  # share of what is asked that the offer rules out, from which it counts
 DENIED_FLOOR = 0.3
+EXCLUDED_FROM = 0.1  # share of the offer's title that the need rules out, from which it counts
+EXCLUDED_SLOPE = 3.0  # a need that rules out a fifth of what the offer is hardly wants it
 
 
 # --------------------------------------------------------------------------- combination
@@ -400,19 +449,40 @@ def resource(text: float, category: float, offer: PostFacts, need: PostFacts) ->
     return evidence * (0.35 + 0.65 * category)
 
 
-def judge(offer: PostFacts, need: PostFacts, idf: Idf, today: date) -> Judgement:
-    """The score of one (offer, need) pair in [0, 1] with its reasons; 0 for two posts of one company."""
+def _below(bound: float) -> Judgement:
+    return Judgement(0.0, [{"code": "below"}], {"bound": bound})
+
+
+def judge(offer: PostFacts, need: PostFacts, idf: Idf, today: date, at_least: float = 0.0) -> Judgement:
+    """The score of one (offer, need) pair in [0, 1] with its reasons; 0 for two posts of one company.
+
+    ``at_least``: a pair that could not reach this score even if its words said exactly the same thing is given
+    0 (reason ``below``) without comparing the words (the text is the costly factor: a third of a rebuild)."""
     if offer.company_id == need.company_id:
         return Judgement(0.0, [{"code": "same_company"}])
-    text = text_relevance(offer.text, need.text, idf)
     category = category_fit(offer.category, need.category, offer.cues, need.cues)
+    # the best the resource can be (perfect words; a cold unit for a cold-storage need counts as one)
+    ceiling = resource(1.0, max(category, COLD_UNIT_FIT) if need.category == "storage"
+                       and offer.category == "equipment" else category, offer, need)
+    floor = at_least - 1e-4  # the score is rounded to 4 decimals
     place, place_reason = reach(offer, need)
+    if ceiling * place < floor:
+        return _below(ceiling * place)
     when, when_reason = timing(offer.available_from, offer.available_until, need.available_from,
                                need.available_until, today, goods=offer.goods or need.category in WINDOW_NEEDS)
+    if ceiling * place * when < floor:
+        return _below(ceiling * place * when)
     amount, amount_reason = quantity_fit(offer, need)
     condition, condition_reasons = conditions(offer, need, idf)
-    if condition_reasons and condition_reasons[0].get("code") == "cold_ok" and need.category == "storage" \
-            and offer.category == "equipment":
+    cold_unit = bool(condition_reasons) and condition_reasons[0].get("code") == "cold_ok" \
+        and need.category == "storage" and offer.category == "equipment"
+    if at_least > 0.0:
+        best_category = max(category, COLD_UNIT_FIT) if cold_unit else category
+        bound = resource(1.0, best_category, offer, need) * place * when * amount * condition
+        if bound < floor:
+            return _below(bound)
+    text = text_relevance(offer.text, need.text, idf)
+    if cold_unit:
         text = max(text, COLD_EVIDENCE)  # the cold is what such a need asks for: a cold room, a reefer
         category = max(category, COLD_UNIT_FIT)
     what = resource(text, category, offer, need)
@@ -488,6 +558,8 @@ def reason_label(reason: Reason) -> str | None:
         return _("not the grade asked for")
     if code == "denied":
         return _("the offer rules out what is asked for")
+    if code == "excluded":
+        return _("the need rules out what is offered")
     if code == "same_company":
         return _("same company")
     return None

@@ -120,7 +120,7 @@ class PhraseGroups:
         for prefix, groups in (("s", synonyms), ("r", related)):
             for number, group in enumerate(groups):
                 for entry in group:
-                    phrase = tuple(terms(entry))
+                    phrase = tuple(fast_terms(entry.lower()))  # the analyzer's terms, word by word (cached)
                     if phrase:
                         self.phrase_groups.setdefault(phrase, set()).add((prefix, number))
         self.frozen = {phrase: frozenset(keys) for phrase, keys in self.phrase_groups.items()}

@@ -12,6 +12,7 @@ from .match import (
     MatchStatus,
     Outcome,
 )
+from .match_facts import MatchFacts
 from .post import Category, CloseReason, MailDelivery, Notification, Post, PostKind, PostPhoto, PostStatus
 from .search import AlertFrequency, SavedSearch, SavedSearchHit, SearchChange, SearchCursor, SynonymGroup
 from .user import MembershipStatus, NotificationFrequency, Role, User, UserTerritory, normalize_email
@@ -19,7 +20,7 @@ from .user import MembershipStatus, NotificationFrequency, Role, User, UserTerri
 __all__ = [
     "AlertFrequency", "SavedSearch", "SavedSearchHit", "SearchChange", "SearchCursor", "SynonymGroup",
     "AuditLog", "Category", "CloseReason", "Company", "IntroductionAnswer", "MailDelivery", "Match",
-    "MatchMessage", "MatchOrigin", "MatchOutcome", "MatchStatus", "MembershipStatus", "Notification",
+    "MatchFacts", "MatchMessage", "MatchOrigin", "MatchOutcome", "MatchStatus", "MembershipStatus", "Notification",
     "NotificationFrequency", "OPEN_STATUSES", "Outcome", "Post", "PostKind",
     "PostPhoto", "PostStatus", "Role", "User", "UserTerritory", "normalize_email",
 ]

@@ -6,15 +6,19 @@ How a post's suggestions are found, fast enough for the publication path at 100,
    (terms by idf, and the phrases of the thesaurus and of the related families with their alternatives) are scored
    in memory with NumPy over the index's postings (BM25), only among live posts of the other kind and of another
    company; the category fit and nearness weigh in; the best ``MATCH_CANDIDATES`` are kept.
-2. Those candidates are loaded from the database in one query and *judged* by the pure scoring functions
-   (``marketplace.matching.scoring``): same resource, reach, dates, quantity, conditions.
+2. Those candidates are loaded from the database in one query, with what each says (``match_facts``: its text
+   read once, when it was indexed or changed, by ``matching.facts.read_post``; read again and rewritten when
+   missing or stale), and *judged* by the pure scoring functions (``marketplace.matching.scoring``): same
+   resource, reach, dates, quantity, conditions; the words are compared only for pairs that could reach the
+   floor with identical words.
 3. Only pairs above ``MATCH_MIN_SCORE`` (and not far below the post's best) are suggested, best first, at most
    ``MATCH_MAX_SUGGESTIONS``.
 
 A stored pair belongs to both its posts: ``refresh_post`` adds the post's new suggestions, updates the scores of
 its proposed suggested matches and deletes those that no longer hold (re-judged pair by pair). Rows that a person
-has acted on (approved, rejected, concluded, declined) and requested ones are never touched. Nothing here commits:
-the caller (the index drain, a command) commits; nothing runs inside a request's transaction."""
+has acted on (approved, rejected, concluded, declined) and requested ones are never touched. Nothing here commits
+(but ``rebuild_all`` in several processes, which commits the stored facts before its children read them): the
+caller (the index drain, a command) commits; nothing runs inside a request's transaction."""
 
 from __future__ import annotations
 
@@ -34,11 +38,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..matching import scoring
+from ..matching import codec, scoring
 from ..matching.facts import PostFacts, read_post
 from ..matching.places import gazetteer
 from ..matching.text import PhraseGroups, related_groups
 from ..models import Company, Match, MatchOrigin, MatchStatus, Post, PostKind, PostStatus
+from ..models.match_facts import MatchFacts
 from ..models.types import utcnow
 from ..search.schema import CATEGORIES, KINDS
 
@@ -47,7 +52,7 @@ log = logging.getLogger(__name__)
 QUERY_UNITS = 12  # units of the post sent to the index
 ALTERNATIVES_PER_UNIT = 4  # synonyms and relatives of one phrase
 LOCAL_BOOST = 1.0  # a candidate within reach counts double in the retrieval
-FACTS_CACHE_SIZE = 120_000
+FACTS_CACHE_SIZE = 20_000  # decoded facts kept by a worker (a rebuild keeps every post's: see compute_all)
 POST_COLUMNS = ("id", "kind", "category", "company_id", "title", "description", "quantity", "unit", "city",
                 "latitude", "longitude", "departement", "radius_km", "available_from", "available_until",
                 "external_ref", "updated_at")
@@ -96,16 +101,21 @@ def relative_cut() -> float:
     return float(current_app.config["MATCH_RELATIVE_CUT"])
 
 
+def mutual_rank() -> int:
+    return int(current_app.config.get("MATCH_MUTUAL_RANK", 3))
+
+
 def candidate_count() -> int:
     return int(current_app.config["MATCH_CANDIDATES"])
 
 
-_groups_cache: dict[str, tuple[str, PhraseGroups]] = {}
+_groups_cache: dict[str, tuple[str, PhraseGroups, str]] = {}
 _groups_lock = threading.Lock()
 
 
-def phrase_groups() -> PhraseGroups:
-    """The thesaurus (as the search reads it) and the related families, analysed once per thesaurus version."""
+def _groups_state() -> tuple[PhraseGroups, str]:
+    """The thesaurus (as the search reads it) and the related families, analysed once per thesaurus version, with
+    the version of the stored facts they give (``codec.version_of``)."""
     from ..search.thesaurus import synonym_groups
 
     groups = synonym_groups()
@@ -113,39 +123,112 @@ def phrase_groups() -> PhraseGroups:
     with _groups_lock:
         cached = _groups_cache.get("value")
         if cached is None or cached[0] != key:
-            cached = (key, PhraseGroups(groups, related_groups()))
+            cached = (key, PhraseGroups(groups, related_groups()), codec.version_of(key + repr(related_groups())))
             _groups_cache["value"] = cached
-        return cached[1]
+        return cached[1], cached[2]
+
+
+def phrase_groups() -> PhraseGroups:
+    """The thesaurus (as the search reads it) and the related families, analysed once per thesaurus version."""
+    return _groups_state()[0]
 
 
 class _FactsCache:
-    """What each post says, read once per version of the post (its id and ``updated_at``)."""
+    """What each post says, decoded once per version of the post (its id, ``updated_at`` and the facts version)
+    and kept for the process (least recently used out)."""
 
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[tuple, PostFacts] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, row: Any, groups: PhraseGroups) -> PostFacts:
-        key = (row["id"], row["updated_at"], id(groups))
+    def get(self, key: tuple) -> PostFacts | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
-        found = read_post(row, groups, gazetteer())
+            return found
+
+    def put(self, key: tuple, facts: PostFacts) -> None:
         with self._lock:
-            self._items[key] = found
+            self._items[key] = facts
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return found
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self.size = size
+            while len(self._items) > size:
+                self._items.popitem(last=False)
+
 
 _facts = _FactsCache(FACTS_CACHE_SIZE)
+
+
+def _stored_facts_valid(row: Any, version: str) -> bool:
+    return row.get("facts_data") is not None and row.get("facts_version") == version \
+        and row.get("facts_updated_at") == row["updated_at"]
+
+
+def facts_of(rows: list[Any], groups: PhraseGroups, version: str, store: bool = True) -> list[PostFacts]:
+    """What each post of ``rows`` says (rows of ``_rows``: the post's columns and its stored facts): from the
+    process cache, else from the stored facts, else read from its text (then stored, if ``store``)."""
+    found, fresh = [], []
+    for row in rows:
+        key = (row["id"], row["updated_at"], version)
+        facts = _facts.get(key)
+        if facts is None:
+            if _stored_facts_valid(row, version):
+                facts = codec.load(row["facts_data"], row)
+            else:
+                facts = read_post(row, groups, gazetteer())
+                fresh.append((row, facts))
+            _facts.put(key, facts)
+        found.append(facts)
+    if fresh and store and _store_enabled:
+        store_facts([(row["id"], row["updated_at"], codec.dump(facts)) for row, facts in fresh], version)
+    return found
+
+
+_store_enabled = True  # False in the children of a rebuild
+
+
+def store_facts(items: list[tuple[int, Any, bytes]], version: str) -> None:
+    """Write the facts of these posts ((post id, its updated_at, ``codec.dump``)), replacing older ones, in a
+    savepoint: a failure (a post deleted meanwhile) is logged and costs nothing but a later recomputation."""
+    if not items:
+        return
+    rows = [{"post_id": post_id, "post_updated_at": updated_at, "version": version, "data": data}
+            for post_id, updated_at, data in items]
+    try:
+        with db.session.begin_nested():
+            _upsert_facts(rows)
+    except Exception:
+        log.warning("matching: storing the facts of %d posts failed", len(rows), exc_info=True)
+
+
+def _upsert_facts(rows: list[dict[str, Any]]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    table = MatchFacts.__table__
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start:start + 2000]
+        if dialect in ("sqlite", "postgresql"):
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert
+            statement = insert(table)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.post_id],
+                set_={name: statement.excluded[name] for name in ("post_updated_at", "version", "data")})
+            db.session.execute(statement, chunk)
+        else:
+            db.session.execute(sa.delete(table).where(table.c.post_id.in_([r["post_id"] for r in chunk])))
+            db.session.execute(sa.insert(table), chunk)
 
 
 # --------------------------------------------------------------------------- index statistics
@@ -176,17 +259,10 @@ class IndexStats:
     def doc_frequency(self, term: str) -> int:
         total = 0
         for data, _ in self.snapshot.segments:
-            cache = _segment_df.get(data)
-            if cache is None:
-                cache = _segment_df.setdefault(data, {})
-            df = cache.get(term)
-            if df is None:
-                try:
-                    df = data.reader.doc_frequency("text", term)
-                except Exception:  # a reader closed by a newer snapshot: count it as absent
-                    df = 0
-                cache[term] = df
-            total += df
+            table = _segment_df.get(data)
+            if table is None:
+                table = _segment_df.setdefault(data, _df_table(data))
+            total += table.get(term, 0)
         return total
 
     def idf(self, term: str) -> float:
@@ -198,8 +274,28 @@ class IndexStats:
         return value
 
 
+def _df_table(data) -> dict[str, int]:
+    """Every term of a segment's text field with its document frequency, read in one pass (a term at a time,
+    Whoosh takes some 4 µs per term and segment: a post and its candidates name a thousand terms)."""
+    try:
+        reader = data.reader
+        decode = reader.schema["text"].from_bytes
+        return {decode(term): info.doc_frequency() for term, info in reader.iter_field("text")}
+    except Exception:  # a reader closed by a newer snapshot: count its terms as absent
+        log.warning("matching: the terms of a segment could not be read", exc_info=True)
+        return {}
+
+
 _stats: dict[str, IndexStats] = {}
 _stats_lock = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget what this process keeps between calls (decoded facts, idf values): a fresh worker's state, for
+    the benchmarks and the tests. The index's own data (its columns, each segment's term table) stays."""
+    _facts.clear()
+    with _stats_lock:
+        _stats.clear()
 
 
 class Context:
@@ -208,17 +304,38 @@ class Context:
     def __init__(self, snapshot, today: date | None = None):
         self.snapshot = snapshot
         self.stats = IndexStats.of(snapshot)
-        self.groups = phrase_groups()
+        self.groups, self.version = _groups_state()
         self.today = today or utcnow().date()
         self.now = int(time.time())
         self.idf = self.stats.idf  # one bound method: the scoring functions cache their weights by it
 
     def facts(self, row: Any) -> PostFacts:
-        return _facts.get(row, self.groups)
+        return self.facts_of([row])[0]
+
+    def facts_of(self, rows: list[Any]) -> list[PostFacts]:
+        return facts_of(rows, self.groups, self.version)
 
     def alternatives(self, key) -> list[tuple[str, ...]]:
         """The phrases of one group (thesaurus or related family)."""
         return self.groups.phrases(key)
+
+
+def warm_up() -> None:
+    """Load what the engine reads once per process, so that a worker's first publication costs no more than its
+    next ones: the mappers configured, the statements compiled, the thesaurus and the related families analysed,
+    the gazetteer (a new post's towns), the index's columns and term tables. For a worker's start (about 1 s),
+    in an application context of its own; never raises."""
+    try:
+        sa.orm.configure_mappers()
+        phrase_groups()
+        gazetteer()
+        _rows([0])
+        db.session.execute(sa.select(MatchFacts.post_id).where(MatchFacts.post_id == 0)).all()
+        ctx = context()
+        if ctx is not None:
+            ctx.stats.doc_frequency("")  # every segment's term table
+    except Exception:
+        log.warning("matching: warming up failed (the first publication will do it)", exc_info=True)
 
 
 def context() -> Context | None:
@@ -249,7 +366,7 @@ def query_units(facts: PostFacts, ctx: Context) -> list[tuple[float, list[tuple[
         weight = scoring.unit_weight(unit, ctx.idf) * (1.0 + math.log(count)) if count >= 1 else 0.0
         if weight > 0:
             scored.append((weight, unit))
-    scored.sort(key=lambda item: item[0], reverse=True)
+    scored.sort(key=lambda item: (-item[0], str(item[1])))  # ties in a fixed order: runs repeat
     units = []
     for weight, unit in scored[:QUERY_UNITS]:
         if isinstance(unit, str):
@@ -273,55 +390,66 @@ def _rarest(phrase: tuple[str, ...], ctx: Context) -> str:
 
 def candidates(facts: PostFacts, ctx: Context, limit: int | None = None) -> list[int]:
     """The post ids of the best candidates of the other kind (in-memory BM25 over the index's postings, weighted
-    by the category fit and nearness), best first."""
+    by the category fit and nearness), best first.
+
+    Scores are summed into one array over the snapshot's documents (a unit counts once per document: the best of
+    its alternatives); the nearness boost (at most x2) is computed only for the documents that can still reach
+    the first ``limit`` with it."""
     snapshot = ctx.snapshot
     limit = limit or candidate_count()
-    parts_ids, parts_scores = [], []
+    size = snapshot.size
+    totals = np.zeros(size, dtype=np.float64)
     for weight, terms in query_units(facts, ctx):
-        best_ids, best_scores = None, None
+        best = None
         for term, factor in terms:
             ids, tf = snapshot.postings("text", term)
             if not len(ids):
                 continue
             contribution = (weight * factor) * snapshot.bm25("text", ids, tf)
-            if best_ids is None:
-                best_ids, best_scores = ids, contribution
-            else:  # a unit counts once per document: the best of its alternatives
-                best_ids = np.concatenate([best_ids, ids])
-                best_scores = np.concatenate([best_scores, contribution])
-        if best_ids is None:
-            continue
-        if len(terms) > 1:
-            order = np.lexsort((-best_scores, best_ids))
-            best_ids, best_scores = best_ids[order], best_scores[order]
-            first = np.ones(len(best_ids), dtype=bool)
-            first[1:] = best_ids[1:] != best_ids[:-1]
-            best_ids, best_scores = best_ids[first], best_scores[first]
-        parts_ids.append(best_ids)
-        parts_scores.append(best_scores)
-    if not parts_ids:
-        return []
-    ids = np.concatenate(parts_ids)
-    scores = np.concatenate(parts_scores).astype(np.float64)
-    docs, inverse = np.unique(ids, return_inverse=True)
-    totals = np.bincount(inverse, weights=scores)
-    columns = snapshot.columns
+            if len(terms) == 1:
+                totals[ids] += contribution  # a term's postings name each document once
+                continue
+            if best is None:
+                best = np.zeros(size, dtype=np.float32)
+            best[ids] = np.maximum(best[ids], contribution)
+        if best is not None:  # the best of the unit's alternatives, per document
+            totals += best
     other_kind = KINDS.index(PostKind.NEED if facts.kind == PostKind.OFFER.value else PostKind.OFFER)
-    keep = (snapshot.alive[docs] & (columns["kind"][docs] == other_kind)
-            & (columns["company"][docs] != facts.company_id) & (columns["pid"][docs] != facts.id)
+    docs = np.flatnonzero((totals > 0) & _eligible(snapshot, other_kind))
+    columns = snapshot.columns
+    keep = ((columns["company"][docs] != facts.company_id) & (columns["pid"][docs] != facts.id)
             & (columns["exp"][docs] >= ctx.now))
-    docs, totals = docs[keep], totals[keep]
+    docs = docs[keep]
     if not len(docs):
         return []
-    totals *= _category_weights(facts)[columns["cat"][docs].astype(np.int64)]
+    scores = totals[docs] * _category_weights(facts)[columns["cat"][docs]]
+    if len(docs) > limit:  # only a document within twice the limit-th score can still make it with the boost
+        floor = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        hopeful = scores * (1.0 + LOCAL_BOOST) >= floor
+        docs, scores = docs[hopeful], scores[hopeful]
     reach = float(facts.radius_km or scoring.DEFAULT_RADIUS_KM) * 2 if facts.kind == "need" else 100.0
     near = _distances(facts, columns["lat"][docs], columns["lon"][docs]) <= reach
-    totals *= 1.0 + LOCAL_BOOST * near
+    scores = scores * (1.0 + LOCAL_BOOST * near)
     if len(docs) > limit:
-        top = np.argpartition(-totals, limit)[:limit]
-        docs, totals = docs[top], totals[top]
-    order = np.argsort(-totals, kind="stable")
+        top = np.argpartition(-scores, limit)[:limit]
+        docs, scores = docs[top], scores[top]
+    order = np.lexsort((columns["pid"][docs], -scores))
     return [int(pid) for pid in columns["pid"][docs[order]]]
+
+
+_eligible_cache: list = [None, {}]  # [a weak reference to the last snapshot, {kind: its live documents}]
+
+
+def _eligible(snapshot, kind: int) -> np.ndarray:
+    """The live documents of one kind in a snapshot (kept for the last snapshot)."""
+    reference, by_kind = _eligible_cache
+    if reference is None or reference() is not snapshot:
+        by_kind = {}
+        _eligible_cache[:] = [weakref.ref(snapshot), by_kind]
+    found = by_kind.get(kind)
+    if found is None:
+        found = by_kind[kind] = snapshot.alive & (snapshot.columns["kind"] == kind)
+    return found
 
 
 def _category_weights(facts: PostFacts) -> np.ndarray:
@@ -345,26 +473,44 @@ def _distances(facts: PostFacts, lat: np.ndarray, lon: np.ndarray) -> np.ndarray
 # --------------------------------------------------------------------------- judging
 
 
+_rows_statement: dict[str, Any] = {}
+
+
 def _rows(post_ids: Iterable[int]) -> list[dict[str, Any]]:
-    """The columns the engine reads, for the published posts of companies not suspended, in one query."""
+    """The columns the engine reads and the stored facts, for the published posts of companies not suspended, in
+    one query."""
     ids = list(post_ids)
     if not ids:
         return []
-    columns = [getattr(Post, name) for name in POST_COLUMNS]
-    statement = (sa.select(*columns).join(Company, Company.id == Post.company_id)
-                 .where(Post.id.in_(ids), Post.status == PostStatus.PUBLISHED, Company.suspended_at.is_(None)))
-    return [dict(row) for row in db.session.execute(statement).mappings()]
+    statement = _rows_statement.get("value")
+    if statement is None:
+        columns = [getattr(Post, name) for name in POST_COLUMNS]
+        statement = _rows_statement["value"] = (
+            sa.select(*columns, MatchFacts.post_updated_at.label("facts_updated_at"),
+                      MatchFacts.version.label("facts_version"), MatchFacts.data.label("facts_data"))
+            .join(Company, Company.id == Post.company_id)
+            .outerjoin(MatchFacts, MatchFacts.post_id == Post.id)
+            .where(Post.id.in_(sa.bindparam("ids", expanding=True)), Post.status == PostStatus.PUBLISHED,
+                   Company.suspended_at.is_(None)))
+    return [dict(row) for row in db.session.execute(statement, {"ids": ids}).mappings()]
 
 
 def _live(facts: PostFacts, ctx: Context) -> bool:
     return facts.available_until is None or facts.available_until >= ctx.today
 
 
-def judge_pair(a: PostFacts, b: PostFacts, ctx: Context) -> scoring.Judgement:
+def judge_pair(a: PostFacts, b: PostFacts, ctx: Context, at_least: float = 0.0) -> scoring.Judgement:
+    """The judgement of a pair given in any order (``at_least``: see ``scoring.judge``)."""
     offer, need = (a, b) if a.kind == PostKind.OFFER.value else (b, a)
     if not (_live(offer, ctx) and _live(need, ctx)):
         return scoring.Judgement(0.0, [{"code": "dates_past"}])
-    return scoring.judge(offer, need, ctx.idf, ctx.today)
+    return scoring.judge(offer, need, ctx.idf, ctx.today, at_least)
+
+
+def worth_judging() -> float:
+    """The score under which a candidate can be neither suggested nor a mutual best (``MATCH_MUTUAL_FLOOR``,
+    ``MATCH_MIN_SCORE``): such pairs are not worth comparing word by word."""
+    return min(mutual_floor(), min_score())
 
 
 def _suggest(facts: PostFacts, judged: list[tuple[PostFacts, scoring.Judgement]]) -> list[Suggestion]:
@@ -379,9 +525,11 @@ def _suggest(facts: PostFacts, judged: list[tuple[PostFacts, scoring.Judgement]]
 
 
 def _judged(facts: PostFacts, ctx: Context) -> list[tuple[PostFacts, scoring.Judgement]]:
-    """The post's candidates from the index, read in one query and judged."""
+    """The post's candidates from the index, read in one query and judged (those that cannot reach
+    ``worth_judging`` get 0: whatever their exact score, they are neither suggested nor a mutual best)."""
     ids = candidates(facts, ctx)
-    return [(other, judge_pair(facts, other, ctx)) for other in (ctx.facts(row) for row in _rows(ids))]
+    floor = worth_judging()
+    return [(other, judge_pair(facts, other, ctx, floor)) for other in ctx.facts_of(_rows(ids))]
 
 
 def _best(judged: list[tuple[PostFacts, scoring.Judgement]]) -> tuple[PostFacts, scoring.Judgement] | None:
@@ -393,15 +541,35 @@ def _suggestion(facts: PostFacts, other: PostFacts, judgement: scoring.Judgement
     return Suggestion(other.id, offer_id, need_id, judgement.score, judgement.reasons)
 
 
+def _ranked(judged: list[tuple[PostFacts, scoring.Judgement]], count: int) -> list[int]:
+    """The ids of the ``count`` best judged candidates (scoring above 0), best first."""
+    ordered = sorted(((j.score, other.id) for other, j in judged if j.score > 0), key=lambda item: (-item[0], item[1]))
+    return [post_id for _, post_id in ordered[:count]]
+
+
+def _rescued(post_id: int, best: Suggestion, theirs: list[int], text: float) -> bool:
+    """A post without suggestion is paired with its best candidate (``best``, scoring at least
+    ``MATCH_MUTUAL_FLOOR``, its words meeting the post's at least ``RESCUE_MIN_TEXT``: under the threshold, a pair
+    rests on what its words share, not on a category) when it is that candidate's best too (``theirs``: the
+    candidate's best candidates, best first), or one of its ``MATCH_MUTUAL_RANK`` best and of a compatible
+    category: a post that would get nothing and a counterpart that ranks it high deserve a moderator's look."""
+    if best.score < mutual_floor() or text < RESCUE_MIN_TEXT or post_id not in theirs[:mutual_rank()]:
+        return False
+    return theirs[0] == post_id or any(r.get("code") in COMPATIBLE_CODES for r in best.reasons)
+
+
+COMPATIBLE_CODES = frozenset({"same_category", "related_category"})
+RESCUE_MIN_TEXT = 0.25  # the text factor (scoring.text_relevance) a rescued pair needs
+
+
 def _mutual(facts: PostFacts, judged, ctx: Context) -> Suggestion | None:
-    """The post's best candidate when it scores under the threshold but above ``MATCH_MUTUAL_FLOOR`` and the post
-    is that candidate's best too: two posts that are each other's best counterpart deserve a look."""
+    """The post's best candidate when it scores under the threshold but is rescued (``_rescued``)."""
     best = _best(judged)
     if best is None or not mutual_floor() <= best[1].score < min_score():
         return None
-    other, judgement = best
-    theirs = _best(_judged(other, ctx))
-    return _suggestion(facts, other, judgement) if theirs is not None and theirs[0].id == facts.id else None
+    suggestion = _suggestion(facts, *best)
+    theirs = _ranked(_judged(best[0], ctx), mutual_rank())
+    return suggestion if _rescued(facts.id, suggestion, theirs, best[1].factors.get("text", 0.0)) else None
 
 
 def suggestions_for(post: Post | int, ctx: Context | None = None) -> list[Suggestion]:
@@ -461,8 +629,8 @@ def refresh_post(post_id: int, ctx: Context | None = None) -> RefreshResult:
     others = [m for m in stored if _editable(m)
               and (m.need_id if m.offer_id == post_id else m.offer_id) not in suggested]
     if others:
-        counterparts = {row["id"]: ctx.facts(row) for row in
-                        _rows(m.need_id if m.offer_id == post_id else m.offer_id for m in others)}
+        counterparts = {facts.id: facts for facts in
+                        ctx.facts_of(_rows(m.need_id if m.offer_id == post_id else m.offer_id for m in others))}
         stale = []
         for match in others:
             other = counterparts.get(match.need_id if match.offer_id == post_id else match.offer_id)
@@ -522,107 +690,229 @@ class Computed:
 
     pairs: dict[tuple[int, int], Suggestion] = field(default_factory=dict)
     best: dict[int, Suggestion] = field(default_factory=dict)  # post id -> its best candidate, whatever its score
+    ranked: dict[int, list[int]] = field(default_factory=dict)  # post id -> its best candidates (mutual rank)
+    texts: dict[int, float] = field(default_factory=dict)  # post id -> the text factor of its best candidate
 
     def merge(self, other: "Computed") -> None:
         for key, suggestion in other.pairs.items():
             self.pairs.setdefault(key, suggestion)
         self.best.update(other.best)
+        self.ranked.update(other.ranked)
+        self.texts.update(other.texts)
 
-    def with_mutual_bests(self, floor: float) -> dict[tuple[int, int], Suggestion]:
-        """The pairs, and the posts without a suggestion paired with their best candidate when they are that
-        candidate's best too and score at least ``floor``."""
+    def with_mutual_bests(self, floor: float | None = None) -> dict[tuple[int, int], Suggestion]:
+        """The pairs, and the posts without a suggestion paired with their best candidate when it rescues them
+        (``_rescued``; ``floor``: ``MATCH_MUTUAL_FLOOR`` by default)."""
         pairs = dict(self.pairs)
         suggested = {post for key in pairs for post in key}
         for post_id, best in self.best.items():
-            theirs = self.best.get(best.post_id)
-            if best.score >= floor and post_id not in suggested and theirs is not None \
-                    and theirs.post_id == post_id:
+            if post_id in suggested or (floor is not None and best.score < floor):
+                continue
+            theirs = self.ranked.get(best.post_id)
+            if theirs is None:  # only the candidate's best is known
+                theirs = [self.best[best.post_id].post_id] if best.post_id in self.best else []
+            if _rescued(post_id, best, theirs, self.texts.get(post_id, 1.0)):
                 pairs.setdefault((best.offer_id, best.need_id), best)
         return pairs
 
 
+REBUILD_CHUNK = 500  # posts whose candidates are read in one query during a rebuild
+last_rebuild_phases: dict[str, float] = {}  # seconds per phase of the last rebuild in this process (benchmarks)
+
+
 def compute_all(post_ids: list[int], ctx: Context) -> Computed:
-    """The suggestions of every post given, merged by pair (a pair suggested from both sides is one)."""
+    """The suggestions of every post given, merged by pair (a pair suggested from both sides is one). The
+    candidates of ``REBUILD_CHUNK`` posts are read in one query."""
     computed = Computed()
-    for start in range(0, len(post_ids), 500):
-        chunk = post_ids[start:start + 500]
-        rows = {row["id"]: row for row in _rows(chunk)}
-        for post_id in chunk:
-            row = rows.get(post_id)
-            if row is None:
-                continue
-            facts = ctx.facts(row)
-            if not _live(facts, ctx):
-                continue
-            judged = _judged(facts, ctx)
+    floor = worth_judging()
+    size = _facts.size
+    _facts.resize(max(size, len(post_ids) * 2 + 1000))  # the candidates of all: most posts, decoded once
+    try:
+        _compute_chunks(post_ids, ctx, floor, computed)
+    finally:
+        _facts.resize(size)
+    return computed
+
+
+def _compute_chunks(post_ids: list[int], ctx: Context, floor: float, computed: Computed) -> None:
+    for start in range(0, len(post_ids), REBUILD_CHUNK):
+        chunk = [f for f in ctx.facts_of(_rows(post_ids[start:start + REBUILD_CHUNK])) if _live(f, ctx)]
+        wanted = [(facts, candidates(facts, ctx)) for facts in chunk]
+        needed = {pid for _, ids in wanted for pid in ids}
+        known = {f.id: f for f in ctx.facts_of(_rows(sorted(needed)))}
+        for facts, ids in wanted:
+            judged = [(other, judge_pair(facts, other, ctx, floor)) for other in
+                      sorted((known[i] for i in ids if i in known), key=lambda f: f.id)]
             for suggestion in _suggest(facts, judged):
                 computed.pairs.setdefault((suggestion.offer_id, suggestion.need_id), suggestion)
             best = _best(judged)
             if best is not None and best[1].score > 0:
-                computed.best[post_id] = _suggestion(facts, *best)
-    return computed
+                computed.best[facts.id] = _suggestion(facts, *best)
+                computed.ranked[facts.id] = _ranked(judged, mutual_rank())
+                computed.texts[facts.id] = best[1].factors.get("text", 0.0)
+
+
+def _can_fork(procs: int, count: int, minimum: int) -> bool:
+    import multiprocessing
+
+    return procs > 1 and count >= minimum and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_processes(function, slices: list) -> list:
+    """``function`` over ``slices`` in forked processes, each in an app context of its own (database connections
+    are not shared with the parent: each child opens its own)."""
+    import multiprocessing
+
+    global _worker_app, _worker_function
+    _worker_app, _worker_function = current_app._get_current_object(), function
+    db.session.remove()
+    with multiprocessing.get_context("fork").Pool(len(slices)) as pool:
+        return pool.map(_run_in_worker, slices)
+
+
+_worker_app = None
+_worker_function = None
+
+
+def _run_in_worker(argument):
+    import gc
+
+    global _store_enabled
+    _store_enabled = False  # a child only reads: the parent writes (SQLite has one writer at a time)
+    # a short-lived child that makes no reference cycles: the cyclic collector would only walk its hundred
+    # thousand facts again and again (a third of its time)
+    gc.disable()
+    with _worker_app.app_context():
+        db.engine.dispose(close=False)  # the parent's pooled connections are not this process's
+        try:
+            return _worker_function(argument)
+        finally:
+            db.session.remove()
 
 
 def _compute_in_processes(post_ids: list[int], procs: int) -> Computed:
     """``compute_all`` split over ``procs`` forked processes (each reads the index and the database itself)."""
-    import multiprocessing
-
-    global _worker_app
-    _worker_app = current_app._get_current_object()
-    db.session.remove()
-    slices = [post_ids[i::procs] for i in range(procs)]
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
-        parts = pool.map(_compute_slice, slices)
+    parts = _in_processes(_compute_slice, [post_ids[i::procs] for i in range(procs)])
     computed = Computed()
     for part in parts:
         computed.merge(part)
     return computed
 
 
-_worker_app = None
-
-
 def _compute_slice(post_ids: list[int]) -> Computed:
-    with _worker_app.app_context():
-        db.engine.dispose(close=False)  # the parent's pooled connections are not this process's
-        ctx = context()
-        return compute_all(post_ids, ctx) if ctx is not None else Computed()
+    ctx = context()
+    return compute_all(post_ids, ctx) if ctx is not None else Computed()
+
+
+def stale_facts_ids(post_ids: Iterable[int] | None = None) -> list[int]:
+    """The published posts (of ``post_ids``, or all) whose stored facts are missing or stale."""
+    version = _groups_state()[1]
+    statement = (sa.select(Post.id, Post.updated_at, MatchFacts.post_updated_at, MatchFacts.version)
+                 .join(Company, Company.id == Post.company_id)
+                 .outerjoin(MatchFacts, MatchFacts.post_id == Post.id)
+                 .where(Post.status == PostStatus.PUBLISHED, Company.suspended_at.is_(None)).order_by(Post.id))
+    if post_ids is not None:
+        statement = statement.where(Post.id.in_(list(post_ids)))
+    return [row[0] for row in db.session.execute(statement) if row[3] != version or row[2] != row[1]]
+
+
+def _read_facts(post_ids: list[int]) -> list[tuple[int, Any, bytes]]:
+    """(post id, updated_at, stored form) of these posts' facts, read from their text."""
+    groups, found = phrase_groups(), []
+    places = gazetteer()
+    for start in range(0, len(post_ids), 1000):
+        for row in _rows(post_ids[start:start + 1000]):
+            found.append((row["id"], row["updated_at"], codec.dump(read_post(row, groups, places))))
+    return found
+
+
+def refresh_facts(post_ids: Iterable[int] | None = None, procs: int = 1) -> int:
+    """Read and store the facts of the published posts (of ``post_ids``, or all) whose stored facts are missing
+    or stale (a new thesaurus, a new version of the engine), in ``procs`` processes. Returns how many were
+    stored. Flushes; the caller commits."""
+    stale = stale_facts_ids(post_ids)
+    if not stale:
+        return 0
+    version = _groups_state()[1]
+    if _can_fork(procs, len(stale), 4000):
+        gazetteer()  # read once, shared with the children
+        items = [item for part in _in_processes(_read_facts, [stale[i::procs] for i in range(procs)])
+                 for item in part]
+    else:
+        items = _read_facts(stale)
+    for start in range(0, len(items), 5000):
+        store_facts(items[start:start + 5000], version)
+    db.session.flush()
+    return len(items)
 
 
 def rebuild_all(ctx: Context | None = None, procs: int = 1) -> RefreshResult:
     """Recompute every post's suggestions and bring the proposed suggested matches in line (rows people have
-    acted on are kept as they are), in ``procs`` processes where the system can fork. Flushes; the caller
-    commits."""
-    import multiprocessing
-
+    acted on are kept as they are), in ``procs`` processes where the system can fork. Stores the facts of the
+    posts that have none (or stale ones) first. Flushes; the caller commits (with ``procs`` > 1 the stored facts
+    are committed before the children start: they read them from the database)."""
+    phases = last_rebuild_phases
+    phases.clear()
+    mark = time.perf_counter()
     ctx = ctx or context()
     result = RefreshResult()
     if ctx is None:
         return result
+    refresh_facts(procs=procs)
     post_ids = matchable_post_ids()
-    if procs > 1 and len(post_ids) >= 1000 and "fork" in multiprocessing.get_all_start_methods():
+    forking = _can_fork(procs, len(post_ids), 1000)
+    if forking:
+        db.session.commit()  # the children read the facts from the database (derived data, like the index)
+    phases["facts"], mark = time.perf_counter() - mark, time.perf_counter()
+    if forking:
         computed = _compute_in_processes(post_ids, procs)
     else:
         computed = compute_all(post_ids, ctx)
     pairs = computed.with_mutual_bests(mutual_floor())
-    existing = {(m.offer_id, m.need_id): m for m in db.session.scalars(sa.select(Match))}
-    stale = [m for key, m in existing.items() if _editable(m) and key not in pairs]
-    result.removed += _delete(stale)
-    new_rows = []
-    for key, suggestion in pairs.items():
-        match = existing.get(key)
-        if match is None:
-            new_rows.append({"offer_id": suggestion.offer_id, "need_id": suggestion.need_id,
-                             "score": suggestion.score, "reasons": suggestion.reasons})
-        elif _editable(match):
-            result.updated += _update(match, suggestion.score, suggestion.reasons)
+    phases["suggestions"], mark = time.perf_counter() - mark, time.perf_counter()
+    result += _store_pairs(pairs)
+    phases["storing"] = time.perf_counter() - mark
+    return result
+
+
+def _store_pairs(pairs: dict[tuple[int, int], Suggestion]) -> RefreshResult:
+    """Bring the stored matches in line with ``pairs``: new pairs inserted, proposed suggested ones updated or
+    deleted, the others left as they are (Core statements: a rebuild touches a hundred thousand rows)."""
+    result = RefreshResult()
+    table = Match.__table__
+    existing = db.session.execute(sa.select(table.c.id, table.c.offer_id, table.c.need_id, table.c.score,
+                                            table.c.reasons, table.c.origin, table.c.status)).all()
+    editable = {MatchOrigin.SUGGESTED.value, MatchOrigin.SUGGESTED}, {MatchStatus.PROPOSED.value,
+                                                                      MatchStatus.PROPOSED}
+    stale, updates, seen = [], [], set()
+    now = utcnow()
+    for row in existing:
+        key = (row.offer_id, row.need_id)
+        seen.add(key)
+        if row.origin not in editable[0] or row.status not in editable[1]:
+            continue
+        suggestion = pairs.get(key)
+        if suggestion is None:
+            stale.append(row.id)
+        elif abs(row.score - suggestion.score) >= 1e-4 or row.reasons != suggestion.reasons:
+            updates.append({"match_id": row.id, "score": suggestion.score, "reasons": suggestion.reasons,
+                            "updated_at": now})
+    for start in range(0, len(stale), 1000):
+        result.removed += _delete(list(db.session.scalars(sa.select(Match).where(
+            Match.id.in_(stale[start:start + 1000])))))
     db.session.flush()
-    if new_rows:
-        now = utcnow()
-        db.session.execute(sa.insert(Match), [{**row, "origin": MatchOrigin.SUGGESTED,
-                                               "status": MatchStatus.PROPOSED, "created_at": now,
-                                               "updated_at": now} for row in new_rows])
-        result.added += len(new_rows)
+    if updates:
+        statement = (sa.update(table).where(table.c.id == sa.bindparam("match_id"))
+                     .values(score=sa.bindparam("score"), reasons=sa.bindparam("reasons"),
+                             updated_at=sa.bindparam("updated_at")))
+        db.session.execute(statement, updates, execution_options={"synchronize_session": False})
+        result.updated += len(updates)
+    new_rows = [{"offer_id": s.offer_id, "need_id": s.need_id, "score": s.score, "reasons": s.reasons,
+                 "origin": MatchOrigin.SUGGESTED, "status": MatchStatus.PROPOSED, "created_at": now,
+                 "updated_at": now} for key, s in pairs.items() if key not in seen]
+    for start in range(0, len(new_rows), 5000):
+        db.session.execute(sa.insert(Match), new_rows[start:start + 5000])
+    result.added += len(new_rows)
     db.session.flush()
     return result
 

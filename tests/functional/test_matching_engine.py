@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import Match, MatchOrigin, MatchStatus, PostStatus
+from marketplace.models.match_facts import MatchFacts
 from marketplace.search import changes, service
 from marketplace.services import matching
 from tests import factories
@@ -119,15 +120,17 @@ def test_a_refresh_keeps_requested_matches_and_drops_stale_proposals(warehouse):
 
 def test_rebuild_recomputes_everything(warehouse, runner):
     need = factories.NeedFactory(**WAREHOUSE_NEED)
+    drain_and_match()
+    db.session.execute(sa.delete(Match))  # suggestions lost (say, computed by an older version)
+    db.session.execute(sa.delete(MatchFacts))
     db.session.commit()
-    changes.take_pending()
-    service.drain_now()  # indexed, no suggestion computed yet
     assert stored() == []
     result = runner.invoke(args=["matching", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
     [match] = stored()
     assert (match.offer_id, match.need_id) == (warehouse.id, need.id)
+    assert {f.post_id for f in db.session.scalars(sa.select(MatchFacts))} == {warehouse.id, need.id}
     again = matching.rebuild_all()
     assert (again.added, again.removed) == (0, 0)
 
@@ -163,3 +166,51 @@ def test_without_an_index_nothing_is_suggested_and_nothing_fails(warehouse, app,
     assert matching.suggestions_for(warehouse) == []
     matching.on_posts_indexed([warehouse.id], [])
     assert stored() == []
+
+
+def facts_rows() -> dict[int, MatchFacts]:
+    db.session.expire_all()
+    return {row.post_id: row for row in db.session.scalars(sa.select(MatchFacts))}
+
+
+def test_the_drain_stores_what_each_post_says_and_an_edit_refreshes_it(warehouse):
+    need = factories.NeedFactory(**WAREHOUSE_NEED)
+    drain_and_match()
+    rows = facts_rows()
+    assert set(rows) == {warehouse.id, need.id}
+    assert rows[need.id].post_updated_at == need.updated_at
+    assert rows[need.id].version == matching._groups_state()[1]
+    before = rows[need.id].data
+    need.title = "Cherche entrepôt frigorifique pour 40 palettes"
+    drain_and_match()
+    after = facts_rows()[need.id]
+    assert after.post_updated_at == need.updated_at and after.data != before
+
+
+def test_stale_or_missing_facts_are_read_again_and_give_the_same_suggestions(warehouse):
+    need = factories.NeedFactory(**WAREHOUSE_NEED)
+    drain_and_match()
+    expected = matching.suggestions_for(need)
+    assert expected
+    db.session.execute(sa.update(MatchFacts).where(MatchFacts.post_id == warehouse.id).values(version="old"))
+    db.session.execute(sa.delete(MatchFacts).where(MatchFacts.post_id == need.id))
+    db.session.commit()
+    matching.clear_caches()
+    assert matching.suggestions_for(need) == expected
+    db.session.commit()
+    rows = facts_rows()
+    assert set(rows) == {warehouse.id, need.id}
+    assert rows[warehouse.id].version != "old"
+
+
+def test_refresh_facts_stores_only_what_is_missing_or_stale(warehouse):
+    need = factories.NeedFactory(**WAREHOUSE_NEED)
+    db.session.commit()
+    assert set(matching.stale_facts_ids()) == {warehouse.id, need.id}
+    assert matching.refresh_facts() == 2
+    db.session.commit()
+    assert matching.stale_facts_ids() == []
+    assert matching.refresh_facts() == 0
+    warehouse.description = "Entrepôt sec, 60 emplacements palettes."
+    db.session.commit()
+    assert matching.stale_facts_ids() == [warehouse.id]

@@ -93,6 +93,41 @@ def test_what_an_offer_rules_out_conflicts_with_what_a_need_asks(groups):
     assert scoring.negation_conflict(need, need, idf) == 0.0
 
 
+def test_what_a_need_rules_out_conflicts_with_what_an_offer_is(groups):
+    offer = text_facts("Camion plateau avec chauffeur", "Camion plateau de 6 t avec son chauffeur.", groups)
+    need = text_facts("Cherche camionnette", "Une camionnette de 12 m³, sans chauffeur : nous avons nos livreurs.",
+                      groups)
+    plain = text_facts("Cherche camionnette", "Une camionnette de 12 m³ pour décembre.", groups)
+    assert scoring.exclusion_conflict(offer, need, idf) >= scoring.EXCLUDED_FROM
+    assert scoring.exclusion_conflict(offer, plain, idf) == 0.0
+    # a need that asks for it somewhere does not rule it out
+    both = text_facts("Cherche camion avec chauffeur", "Sans chauffeur ce serait impossible.", groups)
+    assert scoring.exclusion_conflict(offer, both, idf) == 0.0
+
+
+def test_the_coverage_of_words_is_the_weighted_sum_of_the_units_met(groups):
+    texts = [text_facts(*pair, groups) for pair in (
+        ("Chariot élévateur à prêter", "Chariot élévateur électrique, 2 t, avec cariste."),
+        ("Besoin d'un Fenwick", "Pour décharger des palettes de granulés de bois."),
+        ("Granulés de polypropylène", "Granulés vierges pour injection, palettes de 25 kg."),
+        ("Entrepôt sec", "Entrepôt sec de 300 m², quai de chargement, palettes."),
+    )]
+    for a in texts:
+        for b in texts:
+            for title_only, in_title in ((False, False), (True, False), (True, True)):
+                units, total = scoring.weighted_units(a, idf, title_only)
+                target = scoring._title_only(b) if in_title else b
+                expected = sum(w * scoring.unit_met(u, a, target) for u, w in units) / total if total else 0.0
+                assert scoring.coverage_of(a, b, idf, title_only, in_title) == pytest.approx(expected)
+
+
+def test_an_attribute_phrase_counts_as_little_as_an_attribute(groups):
+    used = text_facts("Palettes d'occasion", "", groups)
+    phrase = next(unit for unit in used.title if isinstance(unit, tuple) and "occas" in unit)
+    assert scoring.unit_weight(phrase, idf) == pytest.approx(scoring.ATTRIBUTE_WEIGHT * idf("occas"))
+    assert scoring.unit_weight(("chariot", "elev"), idf) == idf("chariot")
+
+
 # --------------------------------------------------------------------------- category
 
 
@@ -118,6 +153,9 @@ def test_far_beyond_the_radius_rules_out_and_a_little_beyond_halves():
     assert scoring.reach(post(place=MARSEILLE), post(kind="need", radius_km=30))[0] == 0.0
     value, reason = scoring.reach(post(place=GRENOBLE), post(kind="need", radius_km=80))
     assert 0.5 <= value < 1.0 and reason["code"] == "beyond_radius"
+    # 1.5 to 2 times the radius: farther than the company said it can go, by far
+    value, reason = scoring.reach(post(place=GRENOBLE), post(kind="need", radius_km=55))
+    assert value == scoring.BEYOND_FAR and reason["code"] == "beyond_radius"
 
 
 def test_remote_services_ignore_distance():
@@ -259,6 +297,45 @@ def test_virgin_material_is_not_recycled():
 # --------------------------------------------------------------------------- combination
 
 
+def test_a_pair_that_cannot_reach_the_floor_is_not_compared_word_by_word(groups):
+    offer = post(groups, title="Entrepôt sec de 300 m² à louer", place=MARSEILLE)
+    need = post(groups, kind="need", id=2, company_id=2, title="Cherche entrepôt sec", radius_km=30)
+    assert scoring.judge(offer, need, idf, TODAY, at_least=0.25) == scoring.Judgement(
+        0.0, [{"code": "below"}], {"bound": 0.0})
+    near = post(groups, title="Entrepôt sec de 300 m² à louer", place=VILLEURBANNE)
+    full = scoring.judge(near, need, idf, TODAY)
+    assert full.score > 0.5
+    assert scoring.judge(near, need, idf, TODAY, at_least=0.25) == full  # above the floor: the same judgement
+    # the bound takes a perfect text: a pair whose words differ is still judged when the rest allows the floor
+    other = post(groups, kind="need", id=3, company_id=3, title="Traduction en chinois", radius_km=30)
+    assert scoring.judge(near, other, idf, TODAY, at_least=0.25) == scoring.judge(near, other, idf, TODAY)
+
+
+def test_what_a_post_says_survives_its_stored_form(groups):
+    from marketplace.matching import codec
+
+    rows = [
+        dict(id=5, kind="offer", category="transport", title="Retour à vide Lyon - Marseille le mardi",
+             description="Semi frigorifique, passage par Valence et Avignon, sens unique. Livraison possible "
+                         "dans toute la France. 33 palettes.", quantity=33, unit="palettes"),
+        dict(id=6, kind="need", category="staff", title="Cherche 2 manutentionnaires polyvalents",
+             description="Pas de CDI : un prêt de personnel, anglais souhaité. Sans expérience accepté.",
+             quantity=2, unit="personnes", radius_km=40, available_from=TODAY,
+             available_until=TODAY + timedelta(days=20)),
+        dict(id=7, kind="offer", category="supplies", title="Gants nitrile, cartons de 100",
+             description="10 cartons de 100 gants, jetables. Enlèvement uniquement.", quantity=10,
+             unit="cartons"),
+    ]
+    for fields in rows:
+        facts = post(groups, **fields)
+        row = {"id": facts.id, "kind": facts.kind, "category": facts.category, "company_id": facts.company_id,
+               "latitude": facts.latitude, "longitude": facts.longitude, "departement": facts.departement,
+               "radius_km": facts.radius_km, "available_from": facts.available_from,
+               "available_until": facts.available_until, "external_ref": None}
+        assert codec.load(codec.dump(facts), row) == facts
+    assert codec.version_of("a") != codec.version_of("b")
+
+
 def test_same_company_never_matches(groups):
     offer = post(groups, company_id=7)
     need = post(groups, kind="need", id=2, company_id=7, title="Cherche entrepôt sec")
@@ -313,7 +390,7 @@ def test_the_threshold_and_the_cap(app):
     assert all(s.need_id == 100 for s in found)
 
 
-def test_posts_that_are_each_others_best_are_paired_from_the_mutual_floor():
+def test_posts_that_are_each_others_best_are_paired_from_the_mutual_floor(app):
     from marketplace.services.matching import Computed, Suggestion
 
     computed = Computed(best={
@@ -322,3 +399,17 @@ def test_posts_that_are_each_others_best_are_paired_from_the_mutual_floor():
         6: Suggestion(7, 6, 7, 0.1), 7: Suggestion(6, 6, 7, 0.1),  # mutual, but too weak
     })
     assert set(computed.with_mutual_bests(0.25)) == {(1, 2)}
+
+
+def test_a_post_without_suggestion_is_rescued_by_a_counterpart_that_ranks_it_high(app):
+    from marketplace.services.matching import Computed, Suggestion
+
+    related = [{"code": "related_category"}]
+    computed = Computed(
+        best={1: Suggestion(2, 1, 2, 0.3, related),  # 2 ranks 1 second: rescued (a compatible category)
+              3: Suggestion(2, 3, 2, 0.3, []),  # 2 ranks 3 third, but another kind of resource
+              4: Suggestion(5, 4, 5, 0.3, related),  # 5 ranks 4 only fourth
+              2: Suggestion(9, 9, 2, 0.9, related)},
+        ranked={2: [9, 1, 3], 5: [6, 7, 8, 4]},
+        pairs={(9, 2): Suggestion(9, 9, 2, 0.9, related)})
+    assert set(computed.with_mutual_bests(0.25)) == {(9, 2), (1, 2)}
