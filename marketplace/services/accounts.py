@@ -139,7 +139,7 @@ def _tell_moderators_of_request(company: Company, newcomer: User) -> None:
                                            name=newcomer.full_name, company=company.legal_name),
                              link=link, mail_template="member_request_staff",
                              mail_subject=_l("A membership request needs your answer"),
-                             newcomer=newcomer, company=company)
+                             kind="member_request", newcomer=newcomer, company=company)
 
 
 def confirm_email(token: str) -> User:

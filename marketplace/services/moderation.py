@@ -227,7 +227,8 @@ def suspend_company(moderator: User, company: Company, reason: str | None) -> Co
     notifications.notify_company(
         company, _l("Your company %(name)s has been suspended by the CCI: %(reason)s",
                     name=company.legal_name, reason=reason),
-        mail_template="company_suspended", mail_subject=_l("Your company is suspended"), reason=reason)
+        mail_template="company_suspended", mail_subject=_l("Your company is suspended"), kind="company_suspended",
+        reason=reason)
     return company
 
 
@@ -241,7 +242,8 @@ def lift_suspension(moderator: User, company: Company, note: str | None = None) 
     notifications.notify_company(
         company, _l("The suspension of %(name)s has been lifted: its posts are visible again.",
                     name=company.legal_name),
-        mail_template="company_suspension_lifted", mail_subject=_l("The suspension of your company is lifted"))
+        mail_template="company_suspension_lifted", mail_subject=_l("The suspension of your company is lifted"),
+        kind="company_suspension_lifted")
     return company
 
 

@@ -60,6 +60,8 @@ KIND_LABELS = {
     "post_rejected": _l("Post rejected"),
     "post_expiring": _l("Post expiring"),
     "member_request": _l("Membership request"),
+    "company_suspended": _l("Company suspended"),
+    "company_suspension_lifted": _l("Suspension lifted"),
 }
 
 MAIL_LABELS = {

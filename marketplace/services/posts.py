@@ -257,7 +257,7 @@ def approve(moderator: User, post: Post) -> Post:
     if was_pending:  # reviewing a post already online (post-moderation) is no news for its owner
         notifications.notify_company(post.company, _l("Your post “%(title)s” is published.", title=post.title),
                                      link=_post_link(post), mail_template="post_approved",
-                                     mail_subject=_l("Your post is published"), post=post)
+                                     mail_subject=_l("Your post is published"), kind="post_published", post=post)
     return post
 
 
@@ -274,7 +274,8 @@ def reject(moderator: User, post: Post, reason: str) -> Post:
     notifications.notify_company(post.company, _l("Your post “%(title)s” was not accepted: %(reason)s",
                                                   title=post.title, reason=reason),
                                  link=_post_link(post), mail_template="post_rejected",
-                                 mail_subject=_l("Your post was not accepted"), post=post, reason=reason)
+                                 mail_subject=_l("Your post was not accepted"), kind="post_rejected", post=post,
+                                 reason=reason)
     return post
 
 
@@ -388,7 +389,8 @@ def _remind(post: Post) -> None:
     notifications.notify_company(post.company, _l("Your post “%(title)s” expires on %(date)s.", title=post.title,
                                                   date=format_date(expiry_date(post), "long")),
                                  link=_post_link(post), mail_template="post_expiring",
-                                 mail_subject=_l("Your post expires soon"), post=post, renew_link=link,
+                                 mail_subject=_l("Your post expires soon"), kind="post_expiring", post=post,
+                                 renew_link=link,
                                  expires_on=expiry_date(post))
 
 
