@@ -42,6 +42,7 @@ ATTRIBUTE_WEIGHT = 0.3  # "occasion", "neuf", "gratuit": how a resource is, not 
 COLD_EVIDENCE = 0.5
 COLD_UNIT_FIT = 0.8  # a refrigerated trailer, a reefer container: a cold room on wheels
 TEXT_FULL = 0.35  # share of the words met at which the text alone says "same resource"
+LONE_BODY_TEXT = 0.1  # the most one shared word of both descriptions (in neither title) can say
 
 
 def unit_weight(unit: str | tuple[str, ...], idf: Idf) -> float:
@@ -144,6 +145,27 @@ def _title_only(text: TextFacts) -> TextFacts:
     return cached
 
 
+def shared_units(a: TextFacts, b: TextFacts, idf: Idf) -> dict:
+    """The evidence two posts share: {unit: where it is met}, each unit of either post (weighing something) that
+    the other post also says, with where: "title" (in the titles of both), "one_title" (in the title of one post),
+    "body" (in neither title)."""
+    found: dict = {}
+    rank = {"body": 0, "one_title": 1, "title": 2}
+    for text, other in ((a, b), (b, a)):
+        terms, weights, phrases, _ = _profile(text, idf)
+        other_title = _title_only(other)
+        met = [u for u in terms & other.terms if unit_met(u, text, other) > 0]
+        met += [u for u, _ in phrases if unit_met(u, text, other) > 0]
+        for unit in met:
+            if unit in text.title:
+                place = "title" if unit_met(unit, text, other_title) > 0 else "one_title"
+            else:
+                place = "body"
+            if rank[place] > rank.get(found.get(unit), -1):
+                found[unit] = place
+    return found
+
+
 def text_relevance(a: TextFacts, b: TextFacts, idf: Idf) -> float:
     """How much two posts speak of the same thing, in [0, 1]. Three shares of words met, weighted by idf: of all
     the words each post says of the other's (their geometric mean), of each title's words said anywhere in the
@@ -153,7 +175,20 @@ def text_relevance(a: TextFacts, b: TextFacts, idf: Idf) -> float:
     title_any = (coverage_of(a, b, idf, title_only=True) + coverage_of(b, a, idf, title_only=True)) / 2
     title_title = (coverage_of(a, b, idf, True, True) + coverage_of(b, a, idf, True, True)) / 2
     mixed = TEXT_WEIGHTS[0] * full + TEXT_WEIGHTS[1] * title_any + TEXT_WEIGHTS[2] * title_title
-    return min(1.0, mixed / sum(TEXT_WEIGHTS) / TEXT_FULL)
+    relevance = min(1.0, mixed / sum(TEXT_WEIGHTS) / TEXT_FULL)
+    if 0.0 < relevance and title_any == 0.0:  # no title word met anywhere: is it one word of both descriptions?
+        shared = shared_units(a, b, idf)
+        if len(shared) <= 1:
+            relevance = min(relevance, LONE_BODY_TEXT)
+    return relevance
+
+
+def names_the_resource(a: TextFacts, b: TextFacts, idf: Idf) -> bool:
+    """Do the words the posts share name the resource: a word of one title in the other's title, or several shared
+    words with one of them in a title (one word of a title met in the other's description can be incidental)."""
+    shared = shared_units(a, b, idf)
+    places = set(shared.values())
+    return "title" in places or (len(shared) >= 2 and "one_title" in places)
 
 
 def negation_conflict(offer: TextFacts, need: TextFacts, idf: Idf) -> float:

@@ -40,6 +40,17 @@ BOILERPLATE = (
 ATTRIBUTES = "occasion neuf neuve neufs neuves gratuit gratuite gratuitement reconditionné reconditionnés " \
     "récupération " \
     "récupéré récupérés état bon bonne petit petits réduit réduits cassés usagé usagés excellent parfait qualité"
+# function words the search analyzer keeps (prepositions, adverbs, numbers in words): they never name a resource,
+# so the matching engine reads no evidence in them ("sous 4 heures" and "sous licence" are not the same thing)
+FUNCTION_WORDS = frozenset(fold(word) for word in (
+    "sous dessous dessus entre depuis contre avant après pendant durant selon parmi malgré hors outre via jusque "
+    "jusqu lors dès auprès près autour travers derrière devant grâce afin ainsi aussi encore déjà toujours souvent "
+    "peu beaucoup trop assez tant moins ici là tout tous toute toutes autre autres chaque plusieurs quelque "
+    "quelques certain certains certaine certaines même mêmes tel telle tels telles quand comme dont où lequel "
+    "laquelle lesquels lesquelles ceci cela ça celui celle ceux celles non oui si donc puis "
+    "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante "
+    "cinquante soixante cent cents mille"
+).split())  # not "vers", "bien", "face": they are also nouns ("des biens", "la face avant")
 # "granulés de bois" and "granulés de polypropylène": a word qualified differently by each post is not the same
 QUALIFIED_RE = re.compile(r"(?=\b([a-z]{3,})s? (?:de |d')([a-z]{3,}))")
 
@@ -55,6 +66,19 @@ def fast_terms(text: str | None) -> list[str]:
     for word in TOKEN_RE.findall(text or ""):
         found.extend(_word_terms(word.lower()))
     return found
+
+
+def content_terms(text: str | None) -> tuple[list[str], list[bool]]:
+    """``fast_terms`` of a folded text, each term flagged when it comes from a function word (``FUNCTION_WORDS``):
+    such a term is evidence only inside a phrase of the thesaurus ("stockage sous douane")."""
+    found: list[str] = []
+    function: list[bool] = []
+    for word in TOKEN_RE.findall(text or ""):
+        word = word.lower()
+        word_terms = _word_terms(word)
+        found.extend(word_terms)
+        function.extend([word in FUNCTION_WORDS] * len(word_terms))
+    return found, function
 
 
 def clauses(text: str | None, folded: bool = False) -> list[str]:
@@ -173,18 +197,28 @@ def text_facts(title: str, description: str, groups: PhraseGroups | None = None,
             head, tail = (clause, "") if start is None else (clause[:start], clause[start:])
             for sans in SANS_RE.finditer(head):
                 facts.negated.update(t for t in fast_terms(sans.group(1)) if t not in ignored)
-            head_terms = [t for t in fast_terms(SANS_RE.sub(" ", head)) if t not in ignored and t not in boilerplate()]
+            kept = [(t, f) for t, f in zip(*content_terms(SANS_RE.sub(" ", head)))
+                    if t not in ignored and t not in boilerplate()]
+            head_terms = [t for t, _ in kept]
+            function_terms = [f for _, f in kept]
             for found in QUALIFIED_RE.finditer(head):
                 word, qualifier = _word_terms(found.group(1)), _word_terms(found.group(2))
                 if len(word) == 1 and len(qualifier) == 1 and qualifier[0] not in boilerplate() \
                         and not qualifier[0].isdigit():
                     facts.qualified.setdefault(word[0], set()).add(qualifier[0])
-            facts.terms.update(head_terms)
             facts.negated.update(t for t in fast_terms(tail) if t not in ignored)
             if groups is None:
-                counter.update(head_terms)
+                content = [t for t, f in kept if not f]
+                facts.terms.update(content)
+                counter.update(content)
                 continue
+            position = 0
             for unit in groups.split(head_terms):
+                alone = isinstance(unit, str)
+                position += 1 if alone else len(unit)
+                if alone and function_terms[position - 1]:
+                    continue  # a function word outside a phrase: no evidence
+                facts.terms.update((unit,) if isinstance(unit, str) else unit)
                 counter[unit] += 1
                 if isinstance(unit, tuple):
                     keys = groups.frozen[unit]

@@ -113,6 +113,9 @@ _groups_cache: dict[str, tuple[str, PhraseGroups, str]] = {}
 _groups_lock = threading.Lock()
 
 
+TEXT_ANALYSIS = "\x00function-words-1"  # the text layer's own rules: a change re-reads the stored facts
+
+
 def _groups_state() -> tuple[PhraseGroups, str]:
     """The thesaurus (as the search reads it) and the related families, analysed once per thesaurus version, with
     the version of the stored facts they give (``codec.version_of``)."""
@@ -123,7 +126,8 @@ def _groups_state() -> tuple[PhraseGroups, str]:
     with _groups_lock:
         cached = _groups_cache.get("value")
         if cached is None or cached[0] != key:
-            cached = (key, PhraseGroups(groups, related_groups()), codec.version_of(key + repr(related_groups())))
+            cached = (key, PhraseGroups(groups, related_groups()),
+                      codec.version_of(key + repr(related_groups()) + TEXT_ANALYSIS))
             _groups_cache["value"] = cached
         return cached[1], cached[2]
 
@@ -560,6 +564,21 @@ def _rescued(post_id: int, best: Suggestion, theirs: list[int], text: float) -> 
 
 COMPATIBLE_CODES = frozenset({"same_category", "related_category"})
 RESCUE_MIN_TEXT = 0.25  # the text factor (scoring.text_relevance) a rescued pair needs
+RESCUE_MIN_QUANTITY = 10  # the share of the need's quantity (percent) a rescued pair covers at least
+
+
+def _rescue_text(facts: PostFacts, other: PostFacts, judgement: scoring.Judgement, ctx: Context) -> float:
+    """The text factor of a pair as the rescue reads it: 0 when its shared words do not name the resource
+    (``scoring.names_the_resource``) or when the offer covers less than ``RESCUE_MIN_QUANTITY`` % of the need."""
+    text = (judgement.factors or {}).get("text", 0.0)
+    if not text:
+        return 0.0
+    for reason in judgement.reasons:
+        if reason.get("code") == "quantity" and reason.get("percent", 100) < RESCUE_MIN_QUANTITY:
+            return 0.0
+    if not scoring.names_the_resource(facts.text, other.text, ctx.idf):
+        return 0.0
+    return text
 
 
 def _mutual(facts: PostFacts, judged, ctx: Context) -> Suggestion | None:
@@ -569,7 +588,7 @@ def _mutual(facts: PostFacts, judged, ctx: Context) -> Suggestion | None:
         return None
     suggestion = _suggestion(facts, *best)
     theirs = _ranked(_judged(best[0], ctx), mutual_rank())
-    return suggestion if _rescued(facts.id, suggestion, theirs, best[1].factors.get("text", 0.0)) else None
+    return suggestion if _rescued(facts.id, suggestion, theirs, _rescue_text(facts, *best, ctx)) else None
 
 
 def suggestions_for(post: Post | int, ctx: Context | None = None) -> list[Suggestion]:
@@ -749,7 +768,8 @@ def _compute_chunks(post_ids: list[int], ctx: Context, floor: float, computed: C
             if best is not None and best[1].score > 0:
                 computed.best[facts.id] = _suggestion(facts, *best)
                 computed.ranked[facts.id] = _ranked(judged, mutual_rank())
-                computed.texts[facts.id] = best[1].factors.get("text", 0.0)
+                computed.texts[facts.id] = _rescue_text(facts, *best, ctx) if best[1].score < min_score() \
+                    else best[1].factors.get("text", 0.0)
 
 
 def _can_fork(procs: int, count: int, minimum: int) -> bool:

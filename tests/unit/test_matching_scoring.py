@@ -413,3 +413,54 @@ def test_a_post_without_suggestion_is_rescued_by_a_counterpart_that_ranks_it_hig
         ranked={2: [9, 1, 3], 5: [6, 7, 8, 4]},
         pairs={(9, 2): Suggestion(9, 9, 2, 0.9, related)})
     assert set(computed.with_mutual_bests(0.25)) == {(9, 2), (1, 2)}
+
+
+# --------------------------------------------------------------------------- evidence that names the resource
+
+
+def test_function_words_are_no_evidence_but_phrases_keep_them(groups):
+    a = text_facts("Dépannage informatique", "Intervention sous 4 heures, entre deux rendez-vous", groups)
+    assert not {"sou", "entre", "deu"} & a.units() and "sou" not in a.terms
+    b = text_facts("Logiciels sous licence libre", "Relecture de contrats", groups)
+    assert scoring.text_relevance(a, b, idf) == 0.0  # "sous" said by both is not the same resource
+    bonded = text_facts("Stockage sous douane", "Entrepôt sous douane à Lyon", groups)
+    assert any(isinstance(u, tuple) and "sou" in u for u in bonded.units())  # a phrase of the thesaurus keeps it
+
+
+def test_one_shared_word_of_both_descriptions_says_little(groups):
+    a = text_facts("Palettes de récupération", "Palettes triées et réparées, formats hors normes acceptés", groups)
+    b = text_facts("Gants nitrile", "Gants non poudrés, conformes à la norme EN 455", groups)
+    c = text_facts("Palettes de récupération", "Palettes triées, formats hors normes", groups)
+    d = text_facts("Palettes pour expédier", "Des palettes triées, formats hors normes", groups)
+    lone = scoring.text_relevance(a, b, idf)
+    assert 0.0 < lone <= scoring.LONE_BODY_TEXT
+    assert scoring.text_relevance(c, d, idf) > 0.5  # the titles meet: no cap
+
+
+def test_shared_wording_names_the_resource_only_through_a_title(groups):
+    offer = text_facts("Four à sole disponible", "Cuisson de vos fournées, nettoyage du four à notre charge", groups)
+    need = text_facts("Entreprise de nettoyage", "Parties communes de trois immeubles", groups)
+    assert scoring.shared_units(offer, need, idf)  # they share a word, of one title only
+    assert not scoring.names_the_resource(offer, need, idf)
+    same = text_facts("Four à sole à partager", "Four de boulanger", groups)
+    assert scoring.names_the_resource(offer, same, idf)  # title to title
+    several = text_facts("Cuisson pour traiteurs", "Un four à sole pour nos fournées", groups)
+    assert scoring.names_the_resource(offer, several, idf)  # several shared words, one in a title
+
+
+def test_a_rescue_needs_the_resource_named_and_a_tenth_of_the_quantity(app, groups):
+    from types import SimpleNamespace
+
+    from marketplace.services.matching import _rescue_text
+
+    ctx = SimpleNamespace(idf=idf)
+    storage = post(groups, title="Cellule de stockage de 80 m²", description="Cellule sèche, location au mois")
+    need = post(groups, kind="need", id=2, company_id=2, title="Stockage de 2 000 m² pour des bennes",
+                description="Terrain ou cellule, location longue durée")
+    good = scoring.Judgement(0.3, [{"code": "same_category"}, {"code": "quantity", "percent": 40}], {"text": 0.6})
+    small = scoring.Judgement(0.3, [{"code": "same_category"}, {"code": "quantity", "percent": 4}], {"text": 0.6})
+    assert _rescue_text(storage, need, good, ctx) == 0.6
+    assert _rescue_text(storage, need, small, ctx) == 0.0  # less than a tenth of what is asked
+    unrelated = post(groups, kind="need", id=3, company_id=3, title="Entreprise de nettoyage",
+                     description="Nettoyage des parties communes, location de matériel exclue")
+    assert _rescue_text(storage, unrelated, good, ctx) == 0.0  # one word of the descriptions: not named
