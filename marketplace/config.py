@@ -97,6 +97,12 @@ class DefaultConfig:
     PHOTO_MAX_COUNT = 6
     PHOTO_MAX_PIXELS = 40_000_000
 
+    # The map's background tiles ({z}/{x}/{y}, or {s} for subdomains): the CSP allows this host for images.
+    # Without tiles (offline, blocked) the map still draws the départements' outlines shipped with the app.
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    MAP_MAX_FEATURES = 2000  # posts sent for one view of the map; beyond, the answer says "truncated"
+
     DEMO_PASSWORD = "demo-entraide-2026"
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from stdnum import luhn
 
 from .extensions import db
-from .models import Company, MembershipStatus, PostStatus, Role, User
+from .models import Company, CompanySizeBand, MembershipStatus, PostStatus, Role, User
 from .models.types import utcnow
 from .services import accounts, passwords
 from .services.companies import CompanyDetails, create_company
@@ -96,6 +96,10 @@ def _person_email(name: str) -> str:
     return ascii_name.replace(" ", ".").replace("'", "") + "@example.org"
 
 
+# Sizes of the demo companies, in turn (None: not given, shown as "unknown" on the dashboard).
+DEMO_SIZE_BANDS = ("1-9", "0", "10-49", "1-9", "50-249", None, "1-9", "10-49", "250+")
+
+
 class DemoSummary(NamedTuple):
     companies: int
     posts: Counter[PostStatus]
@@ -109,12 +113,39 @@ def load_demo() -> DemoSummary:
     for index, (name, naf_code, street, postcode, city, phone, person) in enumerate(COMPANIES):
         company = create_company(CompanyDetails(name, fake_siret(name), naf_code, street, postcode, city, phone))
         company.verified = index % 3 != 2
+        size = DEMO_SIZE_BANDS[index % len(DEMO_SIZE_BANDS)]
+        company.size_band = CompanySizeBand(size) if size else None
         email = MEMBER_EMAIL if index == 0 else _person_email(person)
         _add_member(company, person, email, password_hash, MembershipStatus.ACTIVE)
         companies.append(company)
     _add_member(companies[0], "Hugo Lambert", "hugo.lambert@example.org", password_hash, MembershipStatus.PENDING)
+    _add_openings(companies)
     moderator, admin = _add_staff()
     return DemoSummary(len(COMPANIES), load_demo_posts(companies, moderator, admin))
+
+
+# The open-businesses directory: (company index, hours, services, note, days of validity from today)
+DEMO_OPENINGS = [
+    (1, "mar-sam 7h-13h, dim 7h-12h", ("click_and_collect", "phone_orders"),
+     "Commandez la veille avant 18h, retrait au comptoir.", 30),
+    (7, "lun-ven 11h30-14h", ("delivery", "click_and_collect"), "Plats à emporter et livraison dans le 7e.", 21),
+    (10, "lun-sam 9h-19h", ("phone_orders", "delivery"), "Livraison à domicile pour les personnes fragiles.", 45),
+    (5, "lun-ven 8h-12h", ("appointments",), "Réparations urgentes sur rendez-vous uniquement.", 14),
+    (0, "lun-ven 6h-20h", ("delivery",), "Transport frigorifique disponible pour les commerces de bouche.", 60),
+]
+
+
+def _add_openings(companies: list[Company]) -> None:
+    from datetime import timedelta
+
+    from .models import CompanyOpening
+    from .services.directory import today
+
+    for index, hours, services, note, days in DEMO_OPENINGS:
+        if index < len(companies):
+            db.session.add(CompanyOpening(company=companies[index], hours=hours, note=note,
+                                          valid_until=today() + timedelta(days=days),
+                                          **{service: True for service in services}))
 
 
 def _add_member(company: Company, name: str, email: str, password_hash: str, status: MembershipStatus) -> None:

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .errors import DomainError
-from .services import companies, geo, naf
+from .services import company_sizes, companies, geo, naf
 
 
 def rule(check):
@@ -61,6 +61,9 @@ class CompanyForm(FlaskForm):
                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     naf_code = SelectField(_l("Activity (NAF code)"), validate_choice=False,
                            validators=[DataRequired(_l("Choose the activity of the company.")), rule(naf.get_naf)])
+    size_band = SelectField(_l("Size (employees)"), validate_choice=False,
+                            description=_l("Optional: it helps your CCI report on the companies it helps."),
+                            validators=[rule(company_sizes.parse_size_band)])
     address = StringField(_l("Address"), filters=[strip],
                           validators=[DataRequired(_l("Enter the street address.")), Length(max=250)],
                           render_kw={"autocomplete": "street-address"})
@@ -79,6 +82,7 @@ class CompanyForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.naf_code.choices = naf_select_choices(_l("— Choose an activity —"))
+        self.size_band.choices = company_sizes.size_choices()
 
     def validate_city(self, field):
         if self.postcode.errors or not self.postcode.data or not field.data:
@@ -89,4 +93,5 @@ class CompanyForm(FlaskForm):
         return companies.CompanyDetails(
             legal_name=self.legal_name.data, siret=self.siret.data, naf_code=self.naf_code.data,
             address=self.address.data, postcode=self.postcode.data, city=self.city.data, phone=self.phone.data,
+            size_band=self.size_band.data or None,
         )

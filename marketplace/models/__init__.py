@@ -1,7 +1,7 @@
 """The models, one module per aggregate. Import them from here."""
 
 from .audit import AuditLog
-from .company import Company
+from .company import Company, CompanySizeBand
 from .match import (
     OPEN_STATUSES,
     IntroductionAnswer,
@@ -13,13 +13,14 @@ from .match import (
     Outcome,
 )
 from .match_facts import MatchFacts
+from .opening import CompanyOpening
 from .post import Category, CloseReason, MailDelivery, Notification, Post, PostKind, PostPhoto, PostStatus
 from .search import AlertFrequency, SavedSearch, SavedSearchHit, SearchChange, SearchCursor, SynonymGroup
 from .user import MembershipStatus, NotificationFrequency, Role, User, UserTerritory, normalize_email
 
 __all__ = [
     "AlertFrequency", "SavedSearch", "SavedSearchHit", "SearchChange", "SearchCursor", "SynonymGroup",
-    "AuditLog", "Category", "CloseReason", "Company", "IntroductionAnswer", "MailDelivery", "Match",
+    "AuditLog", "Category", "CloseReason", "Company", "CompanyOpening", "CompanySizeBand", "IntroductionAnswer", "MailDelivery", "Match",
     "MatchFacts", "MatchMessage", "MatchOrigin", "MatchOutcome", "MatchStatus", "MembershipStatus", "Notification",
     "NotificationFrequency", "OPEN_STATUSES", "Outcome", "Post", "PostKind",
     "PostPhoto", "PostStatus", "Role", "User", "UserTerritory", "normalize_email",

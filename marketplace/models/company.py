@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -7,10 +8,21 @@ from sqlalchemy import Boolean, Float, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .enums import db_enum
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .user import User
+
+
+class CompanySizeBand(enum.StrEnum):
+    """Headcount bands close to INSEE's (labels in ``services.company_sizes``); unknown is NULL."""
+
+    NONE = "0"  # no employee
+    MICRO = "1-9"
+    SMALL = "10-49"
+    MEDIUM = "50-249"
+    LARGE = "250+"
 
 
 class Company(db.Model):
@@ -31,6 +43,7 @@ class Company(db.Model):
     region: Mapped[str] = mapped_column(String(2), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     contact_email: Mapped[str | None] = mapped_column(String(254))  # e.g. taken by phone, or imported
+    size_band: Mapped[CompanySizeBand | None] = mapped_column(db_enum(CompanySizeBand, "company_size_band"))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)

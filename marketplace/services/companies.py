@@ -12,7 +12,7 @@ from stdnum.fr import siret as stdnum_siret
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Company
-from . import geo, naf
+from . import company_sizes, geo, naf
 
 
 class InvalidSiret(DomainError):
@@ -38,6 +38,7 @@ class CompanyDetails:
     postcode: str
     city: str
     phone: str
+    size_band: str | None = None  # a code of ``models.CompanySizeBand``; empty or None: unknown
 
 
 def normalize_siret(raw: str) -> str:
@@ -95,9 +96,11 @@ def _apply(company: Company, details: CompanyDetails) -> None:
     naf_code = naf.get_naf(details.naf_code).code
     commune = geo.find_commune(details.postcode, details.city)
     phone = normalize_phone(details.phone)
+    size_band = company_sizes.parse_size_band(details.size_band)
     company.legal_name = _required_text(details.legal_name, _l("legal name"), 200)
     company.address = _required_text(details.address, _l("address"), 250)
     company.siret, company.siren, company.naf_code, company.phone = siret, siret[:9], naf_code, phone
+    company.size_band = size_band
     geo.locate(company, commune.location())
 
 

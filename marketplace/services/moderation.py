@@ -315,6 +315,8 @@ ACTION_LABELS = {
     "company.accept_member": _l("Membership request accepted"),
     "company.refuse_member": _l("Membership request declined"),
     "import": _l("Posts imported from a file"),
+    "directory.hide": _l("Open-business entry hidden"),
+    "directory.unhide": _l("Open-business entry shown again"),
 }
 TARGET_LABELS = {"post": _l("Post"), "company": _l("Company"), "user": _l("Person"),
                  "synonymgroup": _l("Synonym group")}
