@@ -130,9 +130,12 @@ def size_band_label(band):
 
 @bp.app_template_filter("format_figure")
 def format_figure(value):
-    """Numbers in the reader's language (1 234,5 in French); text as it is."""
+    """Numbers in the reader's language (1 234,5 in French); text as it is; "—" where there is no figure (a median
+    over nothing)."""
     from flask_babel import format_decimal
 
+    if value is None:
+        return "—"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_decimal(value)
     return value

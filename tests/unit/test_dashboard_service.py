@@ -136,3 +136,12 @@ def test_size_bands():
         company_sizes.parse_size_band("12")
     assert str(company_sizes.size_label(None)) == "Unknown"
     assert [code for code, _ in company_sizes.size_choices()] == ["", "0", "1-9", "10-49", "50-249", "250+"]
+
+
+def test_a_missing_figure_reads_as_a_dash_not_as_none(app):
+    from marketplace.dashboard.views import format_figure
+
+    with app.test_request_context():
+        assert format_figure(None) == "—"
+        assert format_figure(0) == "0"
+        assert format_figure("Stockage") == "Stockage"
