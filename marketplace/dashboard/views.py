@@ -134,7 +134,7 @@ def format_figure(value):
     over nothing)."""
     from flask_babel import format_decimal
 
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_decimal(value)

@@ -142,6 +142,6 @@ def test_a_missing_figure_reads_as_a_dash_not_as_none(app):
     from marketplace.dashboard.views import format_figure
 
     with app.test_request_context():
-        assert format_figure(None) == "—"
+        assert format_figure(None) == format_figure("") == "—"
         assert format_figure(0) == "0"
         assert format_figure("Stockage") == "Stockage"
