@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import click
@@ -95,19 +96,29 @@ def seed_demo(if_empty: bool, force: bool) -> None:
         by_status = ", ".join(f"{summary.posts[status]} {status.value}" for status in PostStatus
                               if summary.posts[status])
         click.echo(f"Demo data loaded: {summary.companies} companies, {summary.posts.total()} posts ({by_status}).")
-        click.echo(f"Match suggestions: {_index_and_match()} proposed to the moderators.")
+        suggested, furthered = _index_and_match()
+        click.echo(f"Match suggestions: {suggested}, of which {furthered} taken further (approved, introduced, "
+                   "concluded) and the others waiting for the moderators.")
     _print_accounts(demo_accounts())
 
 
-def _index_and_match() -> int:
-    """Build the search index over the demo posts and compute every suggestion (as `flask matching rebuild`)."""
+def _index_and_match() -> tuple[int, int]:
+    """Build the search index over the demo posts, compute every suggestion (as `flask matching rebuild`) and take
+    the three best further (approved, introduced, concluded), so that every page and figure has something to show."""
     from .search import service as search_service
     from .services import matching
+
+    from .demo import add_match_history
+
+    from .posts.cli import _url_context
 
     search_service.reindex()
     added = matching.rebuild_all().added
     db.session.commit()
-    return added
+    with _url_context(os.environ.get("MARKETPLACE_BASE_URL")):  # the links of the notifications and mails
+        furthered = add_match_history()
+        db.session.commit()
+    return added, furthered
 
 
 def _print_accounts(rows: list[tuple[str, str]]) -> None:

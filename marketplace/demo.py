@@ -164,3 +164,67 @@ def _add_staff() -> tuple[User, User]:
 def demo_accounts() -> list[tuple[str, str]]:
     return [("Company member (Frigotrans)", MEMBER_EMAIL), ("Moderator (01, 38, 42, 69)", MODERATOR_EMAIL),
             ("Administrator", ADMIN_EMAIL)]
+
+
+# --------------------------------------------------------------------------- what people did with the suggestions
+
+DEMO_MESSAGE = "Bonjour, votre annonce nous intéresse : pouvons-nous en parler cette semaine ?"
+
+
+def add_match_history() -> int:
+    """Take the three best suggestions further, through the services as people would, so that the match pages and
+    the dashboard show each stage: the best is approved, introduced and concluded (with the quantity exchanged),
+    the second introduced with a first message, the third approved and waiting for the companies' answers.
+    Returns how many matches were taken further; the caller commits."""
+    import sqlalchemy as sa
+
+    from .models import Match, MatchStatus
+    from .services import match_review
+
+    staff = db.session.scalar(sa.select(User).where(User.email == MODERATOR_EMAIL))
+    proposed = db.session.scalars(sa.select(Match).where(Match.status == MatchStatus.PROPOSED)
+                                  .order_by(Match.score.desc(), Match.id).limit(3)).all()
+    admin = db.session.scalar(sa.select(User).where(User.email == ADMIN_EMAIL))
+    for match, stage in zip(proposed, ("concluded", "introduced", "approved")):
+        match_review.approve(admin if admin is not None else staff, match)
+        if stage != "approved":
+            _both_accept(match)
+        if stage == "introduced":
+            from .services import introductions
+
+            introductions.post_message(_member_of(match.need), match, DEMO_MESSAGE)
+        if stage == "concluded":
+            _conclude(match)
+    db.session.flush()
+    return len(proposed)
+
+
+def _member_of(post) -> User:
+    return post.company.active_members[0]
+
+
+def _both_accept(match) -> None:
+    from .services import introductions
+
+    for post in (match.offer, match.need):
+        introductions.answer(_member_of(post), match, True)
+
+
+def _conclude(match) -> None:
+    """The need's company reports the exchange: what it asked for, within what the offer has left."""
+    from .errors import DomainError
+    from .models import Outcome
+    from .services import introductions
+
+    plan = introductions.quantity_plan(match, "need")
+    primary, secondary = introductions.remaining(plan.primary), introductions.remaining(plan.secondary)
+    quantity = second = None
+    if primary is not None:
+        quantity = primary if plan.factor is None or secondary is None else min(primary, secondary / plan.factor)
+        second = min(secondary, quantity) if plan.asks_second and secondary is not None else None
+    try:
+        with db.session.begin_nested():
+            introductions.report_outcome(_member_of(match.need), match, Outcome.CONCLUDED, quantity=quantity,
+                                         second_quantity=second)
+    except DomainError:
+        pass  # quantities that do not fit: the match stays introduced

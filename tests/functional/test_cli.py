@@ -205,6 +205,20 @@ def test_seed_demo(runner, app):
     assert all(c.active_members for c in companies)
 
 
+def test_seed_demo_suggests_matches_and_takes_the_best_three_further(runner, app):
+    from marketplace.models import Match, MatchOutcome, MatchStatus
+
+    result = invoke(runner, "seed-demo")
+    assert result.exit_code == 0, result.output
+    statuses = [m.status for m in db.session.scalars(db.select(Match).order_by(Match.score.desc(), Match.id))]
+    assert len(statuses) >= 6 and statuses.count(MatchStatus.PROPOSED) == len(statuses) - 3
+    assert {MatchStatus.APPROVED, MatchStatus.INTRODUCED} <= set(statuses)
+    assert MatchStatus.CONCLUDED in statuses or statuses.count(MatchStatus.INTRODUCED) == 2
+    if MatchStatus.CONCLUDED in statuses:
+        assert db.session.scalar(db.select(db.func.count(MatchOutcome.id))) == 1
+    assert "taken further" in result.output
+
+
 def test_demo_accounts_can_log_in(runner, app, client):
     assert invoke(runner, "seed-demo").exit_code == 0
     for email in DEMO_EMAILS:
