@@ -109,6 +109,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (maps_bp, vendor_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(directory_bp)
+    from .api import init_api
+
+    init_api(app)
 
 
 def _init_search(app: Flask) -> None:

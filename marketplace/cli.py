@@ -75,6 +75,27 @@ def create_admin(email: str, departements: tuple[str, ...], name: str | None, pa
     _create_staff(Role.ADMIN, email, name or email.split("@")[0], departements, password)
 
 
+@users_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. \"CRM\".")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True,
+              help="read, or read and write.")
+def create_token_command(email: str, name: str, scope: str) -> None:
+    """Create a personal API token for EMAIL and print it (shown once: only its hash is kept)."""
+    from .services import api_tokens
+
+    user = accounts.User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the address {email}")
+    try:
+        _, secret = api_tokens.create_token(user, name, scope)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(secret)
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) when data exists.")
 @click.option("--force", is_flag=True, help="Allow demo data in production mode.")

@@ -101,6 +101,7 @@ class DefaultConfig:
     # Without tiles (offline, blocked) the map still draws the départements' outlines shipped with the app.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    API_RATELIMIT = "300 per minute;5000 per hour"  # per API token (per address without one)
     MAP_MAX_FEATURES = 2000  # posts sent for one view of the map; beyond, the answer says "truncated"
 
     DEMO_PASSWORD = "demo-entraide-2026"

@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -33,3 +34,14 @@ babel = Babel()
 bootstrap = Bootstrap5()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
+
+
+class JsonApi(Api):
+    """The JSON API (/api/v1): its errors are handled on its own blueprints (``marketplace.api.errors``), never
+    on the whole application, whose pages keep their HTML error path."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = JsonApi()

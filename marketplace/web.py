@@ -91,6 +91,10 @@ FALLBACK_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><t
 
 
 def error_response(code: int, message: str):
+    if request.path.startswith("/api/"):  # the API's own error object (a path outside its blueprints: 404, 405)
+        from .api.errors import error_response as api_error_response
+
+        return api_error_response(code)
     if wants_json():
         return jsonify(error={"code": code, "message": str(message)}), code
     templates = [f"errors/{code}.html", "errors/generic.html"]  # a page of its own for a code, if one is added

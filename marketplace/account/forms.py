@@ -54,3 +54,21 @@ class NotificationSettingsForm(FlaskForm):
         validators=[InputRequired(_l("Choose how you want to receive the mails of your notifications.")),
                     AnyOf([choice.value for choice in NotificationFrequency],
                           message=_l("Choose one of the options offered: at once, one daily digest, or no mail."))])
+
+
+class ApiTokenForm(FlaskForm):
+    """A new personal API token: a name to recognise it, and what it may do."""
+
+    name = StringField(_l("Token name"), filters=[strip], render_kw={"maxlength": 80, "autocomplete": "off"},
+                       description=_l("For example the tool that will use it: “CRM”, “newsletter”."),
+                       validators=[DataRequired(_l("Give the token a name, to recognise it later.")),
+                                   Length(max=80, message=_l("The token's name is too long (80 characters at most)."))])
+    scope = RadioField(
+        _l("Access"), validate_choice=False, default="read",
+        choices=[SelectChoice("read", _l("Read only")), SelectChoice("write", _l("Read and write"))],
+        validators=[InputRequired(_l("Choose the token's access: read only, or read and write.")),
+                    AnyOf(["read", "write"], message=_l("Unknown access level: choose read only or read and write."))])
+
+
+class ApiTokenRevokeForm(FlaskForm):
+    """Only the CSRF token: the token id is in the URL."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
@@ -8,9 +8,11 @@ from flask_wtf import FlaskForm
 from .. import permissions
 from ..errors import DomainError
 from ..extensions import db
-from ..services import accounts, companies, notifications, paging
-from ..web import ID, commit_action, flash_outcome, is_safe_next
+from ..services import accounts, api_tokens, companies, notifications, paging
+from ..web import ID, commit_action, commit_result, flash_outcome, is_safe_next
 from .forms import (
+    ApiTokenForm,
+    ApiTokenRevokeForm,
     CompanyProfileForm,
     DeleteAccountForm,
     MemberDecisionForm,
@@ -163,3 +165,39 @@ def _save(action, success_message: str, endpoint: str, template: str | None = No
     if error is not None and template:
         return render_template(template, **context)
     return redirect(url_for(endpoint))
+
+
+@bp.route("/jetons-api", methods=["GET", "POST"])
+@login_required
+def api_tokens_page():
+    """The person's API tokens: create one (its secret is shown on this one answer, never again), list, revoke."""
+    form = ApiTokenForm()
+    created, secret, status = None, None, 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            result, error = commit_result(
+                lambda: api_tokens.create_token(current_user, form.name.data, form.scope.data))
+            if error is None:
+                created, secret = result
+                form = ApiTokenForm(formdata=None)
+            else:
+                form.name.errors.append(str(error.message))
+                status = 400
+        else:
+            status = 400
+    response = make_response(render_template(
+        "account/api_tokens.html", form=form, tokens=api_tokens.list_tokens(current_user), created=created,
+        secret=secret, revoke_form=ApiTokenRevokeForm(), may_use_api=api_tokens.may_use_api(current_user),
+        max_tokens=api_tokens.MAX_ACTIVE_TOKENS), status)
+    response.headers["Cache-Control"] = "no-store"  # the page may carry a secret: no cache keeps it
+    return response
+
+
+@bp.route(f"/jetons-api/<{ID}:token_id>/revoquer", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    if not ApiTokenRevokeForm().validate_on_submit():
+        abort(400)
+    return _save(lambda: api_tokens.revoke(current_user, token_id),
+                 _("The token has been revoked: applications using it no longer have access."),
+                 "account.api_tokens_page")

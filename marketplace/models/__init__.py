@@ -1,5 +1,6 @@
 """The models, one module per aggregate. Import them from here."""
 
+from .api_token import ApiToken, TokenScope
 from .audit import AuditLog
 from .company import Company, CompanySizeBand
 from .match import (
@@ -19,6 +20,7 @@ from .search import AlertFrequency, SavedSearch, SavedSearchHit, SearchChange, S
 from .user import MembershipStatus, NotificationFrequency, Role, User, UserTerritory, normalize_email
 
 __all__ = [
+    "ApiToken", "TokenScope",
     "AlertFrequency", "SavedSearch", "SavedSearchHit", "SearchChange", "SearchCursor", "SynonymGroup",
     "AuditLog", "Category", "CloseReason", "Company", "CompanyOpening", "CompanySizeBand", "IntroductionAnswer", "MailDelivery", "Match",
     "MatchFacts", "MatchMessage", "MatchOrigin", "MatchOutcome", "MatchStatus", "MembershipStatus", "Notification",
