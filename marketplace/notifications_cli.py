@@ -24,16 +24,9 @@ notifications_cli = AppGroup("notifications", help="Notification mails.")
                    "(default: SERVER_NAME when configured; env MARKETPLACE_BASE_URL).")
 def digest_command(base_url: str | None) -> None:
     """Mail each person waiting for one the digest of their notifications (one mail each)."""
-    from .services import saved_searches
+    from .alerts.cli import mail_links
 
-    try:
-        links = saved_searches.site_links(base_url)
-    except saved_searches.NoSiteAddress:
-        raise click.UsageError("the digests need the public address of the site: set SERVER_NAME "
-                               "(MARKETPLACE_SERVER_NAME) or MARKETPLACE_BASE_URL, or pass --base-url") from None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--base-url") from None
-    with links:
+    with mail_links(base_url):
         sent = notifications.send_digests()
         db.session.commit()  # the digests leave once this succeeds
     click.echo(f"{sent} digest{'' if sent == 1 else 's'} sent.")

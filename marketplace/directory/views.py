@@ -103,30 +103,26 @@ def withdraw():
 @bp.route(f"/<{ID}:opening_id>/masquer", methods=["POST"])
 @login_required
 def hide(opening_id: int):
-    opening = fetch_or_abort(lambda: directory.get_for_moderation(current_user, opening_id))
-    form = HideForm()
-    if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "danger")
-        return redirect_next("directory.index")
-    name = opening.company.legal_name
-    error = commit_action(lambda: directory.hide(current_user, opening, form.reason.data))
-    flash_outcome(error, lambda: _("The entry of %(name)s is hidden from the directory.", name=name))
-    return redirect_next("directory.index")
+    return _moderate_entry(opening_id, HideForm(), directory.hide,
+                           lambda name: _("The entry of %(name)s is hidden from the directory.", name=name))
 
 
 @bp.route(f"/<{ID}:opening_id>/afficher", methods=["POST"])
 @login_required
 def unhide(opening_id: int):
+    return _moderate_entry(opening_id, UnhideForm(), directory.unhide,
+                           lambda name: _("The entry of %(name)s is shown in the directory again.", name=name))
+
+
+def _moderate_entry(opening_id: int, form, action, success):
+    """A moderator hides or shows an entry again (``action(user, opening, reason)``), with the form's reason."""
     opening = fetch_or_abort(lambda: directory.get_for_moderation(current_user, opening_id))
-    form = UnhideForm()
     if not form.validate_on_submit():
         for messages in form.errors.values():
             for message in messages:
                 flash(str(message), "danger")
         return redirect_next("directory.index")
     name = opening.company.legal_name
-    error = commit_action(lambda: directory.unhide(current_user, opening, form.reason.data))
-    flash_outcome(error, lambda: _("The entry of %(name)s is shown in the directory again.", name=name))
+    error = commit_action(lambda: action(current_user, opening, form.reason.data))
+    flash_outcome(error, lambda: success(name))
     return redirect_next("directory.index")

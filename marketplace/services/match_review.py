@@ -11,12 +11,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from babel.lists import format_list
 from flask import current_app, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
@@ -26,14 +25,15 @@ from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..models import Company, Match, MatchOrigin, MatchStatus, Post, PostKind, PostStatus, Role, User, UserTerritory
 from ..models.types import utcnow
-from . import audit, notifications
+from . import audit, moderation, notifications
 from . import posts as post_rules
+from .moderation import StandardReason
 from .paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
-OTHER_REASON = "other"
-REASON_MAX = 2000
+OTHER_REASON = moderation.OTHER_REASON
+REASON_MAX = moderation.REASON_MAX
 BULK_MAX = 100  # matches approved by one bulk decision (each one sends mails)
 
 
@@ -49,12 +49,6 @@ class IntroductionRefused(DomainError):
 
 
 # --------------------------------------------------------------------------- rejection reasons
-
-
-class StandardReason(NamedTuple):
-    code: str
-    label: object  # short, for the moderator's select (lazy string)
-    text: object  # the sentence a requesting company reads (lazy string)
 
 
 STANDARD_REASONS = (
@@ -78,21 +72,9 @@ def standard_reasons() -> tuple[StandardReason, ...]:
 
 def rejection_reason(code: str | None, written: str | None, locale: str | None = None) -> str:
     """The reason to store (and send to a requesting company): a standard reply in ``locale``, a written one, or
-    both. DomainError if there is none or the code is unknown."""
-    code = (code or "").strip()
-    written = " ".join((written or "").split())
-    if code and code != OTHER_REASON and code not in _REASONS_BY_CODE:
-        raise DomainError(_l("Choose one of the standard replies, or “Other reason” and write it."))
-    if len(written) > REASON_MAX:
-        raise DomainError(_l("The reason is too long: %(max)d characters at most.", max=REASON_MAX))
-    standard = _REASONS_BY_CODE.get(code)
-    if standard is None:
-        if not written:
-            raise DomainError(_l("Give the reason for the rejection: choose a standard reply or write one."))
-        return written
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = str(standard.text)
-    return f"{text} {written}" if written else text
+    both, as for posts but with the matches' standard replies. DomainError if there is none or the code is
+    unknown."""
+    return moderation.rejection_reason(code, written, locale, reasons=_REASONS_BY_CODE)
 
 
 def reader_locale(match: Match) -> str:

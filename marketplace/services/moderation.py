@@ -65,16 +65,19 @@ def standard_reasons() -> tuple[StandardReason, ...]:
     return STANDARD_REASONS
 
 
-def rejection_reason(code: str | None, written: str | None, locale: str | None = None) -> str:
+def rejection_reason(code: str | None, written: str | None, locale: str | None = None,
+                     reasons: dict[str, StandardReason] | None = None) -> str:
     """The reason to store and send: a standard reply (in ``locale``, the reader's), a written one, or the
-    standard reply followed by the written details. DomainError if there is none or the code is unknown."""
+    standard reply followed by the written details. ``reasons``: the standard replies by code (the posts' ones by
+    default). DomainError if there is none or the code is unknown."""
+    reasons = _REASONS_BY_CODE if reasons is None else reasons
     code = (code or "").strip()
     written = " ".join((written or "").split())
-    if code and code != OTHER_REASON and code not in _REASONS_BY_CODE:
+    if code and code != OTHER_REASON and code not in reasons:
         raise DomainError(_l("Choose one of the standard replies, or “Other reason” and write it."))
     if len(written) > REASON_MAX:
         raise DomainError(_l("The reason is too long: %(max)d characters at most.", max=REASON_MAX))
-    standard = _REASONS_BY_CODE.get(code)
+    standard = reasons.get(code)
     if standard is None:
         if not written:
             raise DomainError(_l("Give the reason for the rejection: choose a standard reply or write one."))
