@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import runpy
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import has_app_context
 
 from marketplace.services import matching
 
@@ -14,11 +14,20 @@ CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def test_a_worker_warms_the_matching_engine_up(app, monkeypatch):
-    calls = []
-    monkeypatch.setattr(matching, "warm_up", lambda: calls.append(has_app_context()))
+    """The hook warms up inside the worker's own application's context (not one a test happens to hold)."""
+    events = []
+
+    class WorkerApp:
+        @contextmanager
+        def app_context(self):
+            events.append("enter")
+            yield
+            events.append("exit")
+
+    monkeypatch.setattr(matching, "warm_up", lambda: events.append("warm_up"))
     hooks = runpy.run_path(str(CONF))
-    hooks["post_worker_init"](SimpleNamespace(wsgi=app))
-    assert calls == [True]
+    hooks["post_worker_init"](SimpleNamespace(wsgi=WorkerApp()))
+    assert events == ["enter", "warm_up", "exit"]
 
 
 def test_warming_up_never_raises_without_an_index(app):
